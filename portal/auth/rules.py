@@ -1,0 +1,26 @@
+"""Login throttling and password rules — pure."""
+from datetime import datetime, timedelta
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def after_failed_login(failures_before: int, now: datetime, *, max_failures: int = 5,
+                       lock_minutes: int = 15) -> tuple[int, datetime | None]:
+    """Return (failures, locked_until) after one more failed password.
+
+    The fifth failure in a row locks the account for 15 minutes (issue 2 §4);
+    the count restarts after the lock.
+    """
+    failures = failures_before + 1
+    if failures >= max_failures:
+        return 0, now + timedelta(minutes=lock_minutes)
+    return failures, None
+
+
+def password_problem(password: str) -> str | None:
+    """Return why a new password is unacceptable, or None."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return f"密碼至少需 {MIN_PASSWORD_LENGTH} 個字元"
+    if password.isdigit() or password.isalpha():
+        return "密碼需同時包含英文字母與數字"
+    return None

@@ -1,0 +1,45 @@
+"""Command-line tasks: `flask seed-demo`, `flask create-admin`."""
+import click
+from flask import current_app
+
+from portal.extensions import db
+
+
+def install(app):
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even when the database already has organisations.")
+def seed_demo(force):
+    """Create the demo county: organisations, one user per role, clients, and each area's demo data."""
+    from portal.demo_data import seed_all
+    from portal.orgs.models import Organisation
+    if not force and db.session.execute(db.select(Organisation.id).limit(1)).first():
+        click.echo("資料庫已有資料，略過示範資料（加 --force 可強制建立）。")
+        return
+    ctx = seed_all(current_app.config["DEMO_PASSWORD"])
+    db.session.commit()
+    click.echo("示範資料已建立。示範帳號（密碼皆為 %s）：" % current_app.config["DEMO_PASSWORD"])
+    for username, user in ctx.users.items():
+        click.echo(f"  {username:<12} {user.role_label}（{user.organisation.name}）")
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.argument("full_name")
+@click.password_option()
+def create_admin(username, full_name, password):
+    """Create a system administrator in the bureau organisation (first start of a real deployment)."""
+    from portal.auth.operations import create_user
+    from portal.orgs.models import Organisation
+    bureau = db.session.execute(db.select(Organisation).filter_by(kind="bureau")).scalars().first()
+    if bureau is None:
+        bureau = Organisation(kind="bureau", name="衛生局")
+        db.session.add(bureau)
+        db.session.flush()
+    create_user(None, {"username": username, "full_name": full_name, "role": "admin",
+                       "organisation_id": bureau.id, "active": True}, password)
+    db.session.commit()
+    click.echo(f"已建立系統管理員 {username}")

@@ -1,0 +1,139 @@
+"""Clients (個案) and who may see them.
+
+A client is visible to the bureau and to every organisation holding an
+active `ClientAccess` link: the A unit managing the case, the B units
+serving it, the unit that registered it. Areas add and end links through
+`portal.clients.operations.grant_access` / `end_access`; visibility is
+decided here and nowhere else.
+"""
+from sqlalchemy import and_, exists, or_, true
+
+from portal import clock
+from portal.clients.rules import age_on, mask_national_id
+from portal.dbtypes import UTCDateTime
+from portal.extensions import db
+
+SEX_LABELS = {"M": "男", "F": "女"}
+# spec README §6.2; the result report prints the short forms (seed 003 附件3).
+WELFARE_LABELS = {"general": "一般戶", "mid_low": "中低收入戶", "low": "低收入戶"}
+WELFARE_FULL_LABELS = {"general": "一般戶", "mid_low": "長照中低收入戶", "low": "長照低收入戶"}
+# 身心障礙類別 (ICF eight categories, 身心障礙者權益保障法 [external]).
+DISABILITY_CATEGORY_LABELS = {
+    "1": "第一類 神經系統構造及精神、心智功能",
+    "2": "第二類 眼、耳及相關構造與感官功能及疼痛",
+    "3": "第三類 涉及聲音與言語構造及其功能",
+    "4": "第四類 循環、造血、免疫與呼吸系統構造及其功能",
+    "5": "第五類 消化、新陳代謝與內分泌系統相關構造及其功能",
+    "6": "第六類 泌尿與生殖系統相關構造及其功能",
+    "7": "第七類 神經、肌肉、骨骼之移動相關構造及其功能",
+    "8": "第八類 皮膚與相關構造及其功能",
+}
+DISABILITY_DEGREE_LABELS = {"mild": "輕度", "moderate": "中度", "severe": "重度", "extreme": "極重度"}
+ACCESS_RELATION_LABELS = {
+    "registered": "建檔單位",
+    "a_unit": "個案管理（A單位）",
+    "b_unit": "服務提供（B單位）",
+    "guidance": "輔導（唯讀）",
+}
+
+
+class Client(db.Model):
+    __tablename__ = "clients"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(60), nullable=False, index=True)
+    national_id = db.Column(db.String(10), nullable=False, unique=True)
+    birth_date = db.Column(db.Date, nullable=False)
+    sex = db.Column(db.String(1), nullable=False)
+    indigenous = db.Column(db.Boolean, nullable=False, default=False)
+    disability_certificate = db.Column(db.Boolean, nullable=False, default=False)
+    disability_category = db.Column(db.String(4))
+    disability_degree = db.Column(db.String(10))
+    dementia_diagnosed = db.Column(db.Boolean, nullable=False, default=False)
+    dementia_diagnosed_on = db.Column(db.Date)
+    welfare_status = db.Column(db.String(10), nullable=False, default="general")
+    cms_level = db.Column(db.Integer)  # 失能等級 1–8
+    phone = db.Column(db.String(40))
+    address = db.Column(db.String(200))
+    service_area_id = db.Column(db.ForeignKey("service_areas.id"), index=True)
+    notes = db.Column(db.Text)
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow, onupdate=clock.utcnow)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    service_area = db.relationship("ServiceArea")
+    contacts = db.relationship("ClientContact", order_by="ClientContact.position",
+                               cascade="all, delete-orphan", back_populates="client")
+    access = db.relationship("ClientAccess", back_populates="client", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def masked_id(self):
+        return mask_national_id(self.national_id)
+
+    @property
+    def sex_label(self):
+        return SEX_LABELS.get(self.sex, "")
+
+    @property
+    def welfare_label(self):
+        return WELFARE_LABELS.get(self.welfare_status, "")
+
+    def age(self, on=None):
+        return age_on(self.birth_date, on or clock.today())
+
+    @classmethod
+    def visible_to(cls, user):
+        """SQL condition: the client is visible to `user` (organisation scope)."""
+        if user.sees_all:
+            return true()
+        return exists().where(and_(
+            ClientAccess.client_id == cls.id,
+            ClientAccess.organisation_id == user.organisation_id,
+            ClientAccess.ended_at.is_(None),
+        ))
+
+    def __repr__(self):
+        return f"<Client {self.id} {self.name}>"
+
+
+class ClientContact(db.Model):
+    """A family contact (主要照顧者 first)."""
+
+    __tablename__ = "client_contacts"
+    id = db.Column(db.Integer, primary_key=True)
+    client_id = db.Column(db.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False, index=True)
+    position = db.Column(db.Integer, nullable=False, default=0)
+    name = db.Column(db.String(60), nullable=False)
+    relation = db.Column(db.String(20))
+    phone = db.Column(db.String(40))
+    is_primary_caregiver = db.Column(db.Boolean, nullable=False, default=False)
+
+    client = db.relationship(Client, back_populates="contacts")
+
+
+class ClientAccess(db.Model):
+    """Why an organisation may see a client; ended links keep the history."""
+
+    __tablename__ = "client_access"
+    id = db.Column(db.Integer, primary_key=True)
+    client_id = db.Column(db.ForeignKey("clients.id", ondelete="CASCADE"), nullable=False, index=True)
+    organisation_id = db.Column(db.ForeignKey("organisations.id"), nullable=False, index=True)
+    relation = db.Column(db.String(20), nullable=False)
+    read_only = db.Column(db.Boolean, nullable=False, default=False)
+    started_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow)
+    ended_at = db.Column(UTCDateTime)
+
+    client = db.relationship(Client, back_populates="access")
+    organisation = db.relationship("Organisation")
+
+    __table_args__ = (db.Index("ix_client_access_org_active", "organisation_id", "ended_at"),)
+
+
+def client_search_condition(text: str):
+    """SQL condition for the client search box: name part, full ID, or ID's last digits."""
+    text = (text or "").strip()
+    if not text:
+        return true()
+    up = text.upper()
+    return or_(Client.name.contains(text), Client.national_id == up, Client.national_id.endswith(up))

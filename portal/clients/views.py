@@ -1,0 +1,134 @@
+"""Clients (個案): search, register, view, edit — organisation-scoped."""
+from flask import Blueprint, flash, request, url_for
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import func
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.auth import roles
+from portal.auth.access import get_or_404, require, roles_required, scoped
+from portal.clients.forms import ClientForm
+from portal.clients.models import ACCESS_RELATION_LABELS, Client, ClientAccess, client_search_condition
+from portal.clients.operations import create_client, find_by_national_id, update_client
+from portal.errors import Refused, StaleEdit
+from portal.extensions import db
+from portal.htmx import redirect_to, render
+from portal.nav import register_nav
+from portal.orgs.models import ServiceArea
+
+bp = Blueprint("clients", __name__)
+PAGE_SIZE = 50
+# Who may register and edit clients: the care centre and bureau; units for the
+# clients they hold (they see only those).
+CLIENT_EDITORS = (roles.ADMIN, roles.BUREAU_OFFICER, roles.CARE_MANAGER, roles.CARE_SUPERVISOR,
+                  roles.A_CASE_MANAGER, roles.A_UNIT_HEAD, roles.B_HEAD, roles.B_STAFF)
+CLIENT_READERS = CLIENT_EDITORS + (roles.BUREAU_CHIEF, roles.GUIDANCE_STAFF)
+register_nav("個案", "clients.index", CLIENT_READERS, order=20)
+
+
+@bp.route("/clients")
+@roles_required(*CLIENT_READERS)
+def index():
+    q = request.args.get("q", "").strip()
+    area_id = request.args.get("area", type=int) or None
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = scoped(Client).where(client_search_condition(q))
+    if area_id:
+        stmt = stmt.where(Client.service_area_id == area_id)
+    total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
+    rows = db.session.execute(stmt.order_by(Client.name, Client.id).limit(PAGE_SIZE)
+                              .offset((page - 1) * PAGE_SIZE)).scalars().all()
+    areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()
+    return render("clients/index.html", block="results", clients=rows, q=q, area_id=area_id, areas=areas,
+                  page=page, total=total, pages=max(1, -(-total // PAGE_SIZE)),
+                  can_create=current_user.role in CLIENT_EDITORS)
+
+
+def _client_form(client=None):
+    form = ClientForm(obj=client)
+    areas = db.session.execute(db.select(ServiceArea).where(ServiceArea.active).order_by(ServiceArea.sort_order)).scalars().all()
+    form.service_area_id.choices = [(0, "— 請選擇 —")] + [(a.id, a.name) for a in areas]
+    if client is not None and request.method == "GET":
+        form.version.data = client.version
+        form.cms_level.data = client.cms_level or 0
+        form.disability_category.data = client.disability_category or ""
+        form.disability_degree.data = client.disability_degree or ""
+    return form
+
+
+def _duplicate_message(national_id):
+    existing = find_by_national_id(national_id)
+    if existing is not None and db.session.execute(
+            scoped(Client).where(Client.id == existing.id)).scalar_one_or_none():
+        link = url_for("clients.show", client_id=existing.id)
+        return Markup('此身分證字號已建檔：<a href="{}">{}（{}）</a>').format(link, existing.name, existing.masked_id)
+    return escape("此身分證字號已建檔，但不在您的單位名下；請洽照管中心轉介。")
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@roles_required(*CLIENT_EDITORS)
+def new():
+    form = _client_form()
+    if form.validate_on_submit():
+        try:
+            client = create_client(current_user, form.client_data(), form.contacts_data())
+        except Refused as exc:
+            message = _duplicate_message(form.national_id.data) if exc.field == "national_id" else str(exc)
+            getattr(form, exc.field).errors.append(message)
+        else:
+            db.session.commit()
+            flash(f"已建立個案 {client.name}。", "success")
+            return redirect_to(url_for("clients.show", client_id=client.id))
+    return render("clients/form.html", form=form, client=None)
+
+
+@bp.route("/clients/<int:client_id>")
+@roles_required(*CLIENT_READERS)
+def show(client_id):
+    client = get_or_404(Client, client_id)
+    links = db.session.execute(db.select(ClientAccess).filter_by(client_id=client.id)
+                               .order_by(ClientAccess.started_at)).scalars().all()
+    return render("clients/show.html", client=client, links=links, relation_labels=ACCESS_RELATION_LABELS,
+                  can_edit=_can_edit(client))
+
+
+def _can_edit(client):
+    if current_user.role not in CLIENT_EDITORS:
+        return False
+    if current_user.sees_all:
+        return True
+    return any(link.organisation_id == current_user.organisation_id and link.ended_at is None and not link.read_only
+               for link in client.access)
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@roles_required(*CLIENT_EDITORS)
+def edit(client_id):
+    client = get_or_404(Client, client_id)
+    require(_can_edit(client))
+    form = _client_form(client)
+    if form.validate_on_submit():
+        try:
+            update_client(current_user, client, form.client_data(), form.contacts_data(),
+                          seen_version=int(form.version.data or 0))
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            flash(str(StaleEdit()), "error")
+        except Refused as exc:
+            message = _duplicate_message(form.national_id.data) if exc.field == "national_id" else str(exc)
+            getattr(form, exc.field).errors.append(message)
+        else:
+            db.session.commit()
+            flash("個案資料已更新。", "success")
+            return redirect_to(url_for("clients.show", client_id=client.id))
+    return render("clients/form.html", form=form, client=client)
+
+
+@bp.route("/clients/<int:client_id>.pdf")
+@roles_required(*CLIENT_READERS)
+def pdf(client_id):
+    """The client's basic-data sheet (個案基本資料表), masked ID."""
+    from portal.pdf import pdf_response
+    client = get_or_404(Client, client_id)
+    return pdf_response("pdf/client.html", f"個案基本資料表-{client.name}.pdf", client=client,
+                        record_ref=f"個案 {client.id}", version=client.version)

@@ -1,0 +1,64 @@
+"""Configuration in one place. Secrets come only from the environment.
+
+`DATABASE_URL` selects the database (PostgreSQL in production, e.g.
+`postgresql+psycopg://user@host/db`); without it an SQLite file under
+`instance/` is used. `PORTAL_ENV=production` refuses the development key.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{BASE_DIR / 'instance' / 'portal.sqlite3'}"
+    # Accept the common `postgres://` / `postgresql://` spellings; we use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = os.environ.get("PORTAL_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_TIME_LIMIT = None  # a form left open all morning must still submit
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    REMEMBER_COOKIE_DURATION = timedelta(days=1)
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # uploads: scans and photos
+    UPLOAD_DIR = os.environ.get("PORTAL_UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    TIMEZONE = "Asia/Taipei"
+    # Login throttling (issue 2 §4): 5 failures lock the account for 15 minutes.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    # Fonts for PDFs (forms-and-pdfs.md §0, decisions Q22); paths are searched in order.
+    PDF_KAI_FONTS = [
+        "/usr/share/fonts/truetype/arphic/ukai.ttc",
+        "/usr/share/fonts/truetype/cwtex/cwkai.ttf",
+    ]
+    PDF_KAI_FONT_FAMILY = "AR PL UKai TW"
+    DEMO_PASSWORD = "demo1234"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "test-secret"
+    LOGIN_MAX_FAILURES = 5
+
+
+def pick_config():
+    return ProductionConfig if Config.ENV_NAME == "production" else Config

@@ -1,0 +1,61 @@
+"""Home: each person's list of what needs their action, overdue first; and /healthz."""
+from flask import Blueprint, jsonify
+from flask_login import current_user
+from sqlalchemy import text
+
+from portal import clock
+from portal.auth import roles
+from portal.auth.access import public
+from portal.auth.models import User
+from portal.dashboard.registry import ActionItem, action_source, collect_action_items
+from portal.extensions import db
+from portal.htmx import render
+from portal.settings.models import OfficeDayOverride
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+def home():
+    now = clock.now()
+    items = collect_action_items(current_user, now)
+    return render("dashboard/home.html", block="items", items=items,
+                  overdue=sum(1 for i in items if i.overdue))
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # the database is down: say so, do not crash
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@action_source
+def locked_accounts(user, now):
+    """Administrators see accounts locked by failed logins."""
+    if user.role != roles.ADMIN:
+        return []
+    from flask import url_for
+    locked = db.session.execute(db.select(User).where(User.locked_until > now)).scalars().all()
+    return [ActionItem(f"帳號 {u.username}（{u.full_name}）因登入失敗遭鎖定", url_for("auth.users", q=u.username),
+                       due=u.locked_until, area="帳號") for u in locked]
+
+
+@action_source
+def next_year_calendar(user, now):
+    """From December, remind the calendar editors to check next year's office calendar."""
+    if user.role not in (roles.ADMIN, roles.BUREAU_OFFICER) or now.month != 12:
+        return []
+    from datetime import date
+    from flask import url_for
+    next_year = now.year + 1
+    has_rows = db.session.execute(db.select(OfficeDayOverride.id).where(
+        OfficeDayOverride.day >= date(next_year, 1, 1)).limit(1)).first()
+    if has_rows:
+        return []
+    return [ActionItem(f"請核對 {next_year - 1911} 年政府行政機關辦公日曆（補班、停止辦公）",
+                       url_for("settings.calendar", year=next_year), due=date(now.year, 12, 31), area="系統設定")]

@@ -1,0 +1,6 @@
+"""Import every area's models so the metadata (and Alembic's autogenerate) sees all tables."""
+from portal.auditlog.models import AuditLogEntry  # noqa: F401
+from portal.auth.models import User  # noqa: F401
+from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F401
+from portal.orgs.models import Organisation, ServiceArea  # noqa: F401
+from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401

@@ -1,0 +1,70 @@
+"""The one PDF pipeline: a record's printable HTML template rendered by WeasyPrint.
+
+Documents live in `templates/pdf/` and extend `pdf/base.html` (A4, embedded
+Kai + Times-metric serif fonts, page numbers centred at the bottom). The URL
+fetcher serves our own static files only: no `file://`, no network
+(style.md pitfalls).
+"""
+import mimetypes
+from pathlib import Path
+
+from flask import current_app, make_response, render_template
+from urllib.parse import quote
+
+_weasyprint = None
+
+
+def _wp():
+    # Imported once, lazily: the import costs ~0.6 s (toolchain.md) and
+    # plain page requests should not pay it.
+    global _weasyprint
+    if _weasyprint is None:
+        import weasyprint
+        import weasyprint.urls  # noqa: F401  (the fetcher subclasses it)
+        _weasyprint = weasyprint
+    return _weasyprint
+
+
+PDF_BASE_URL = "https://portal.invalid/"
+_STATIC_PREFIX = PDF_BASE_URL + "static/"
+
+
+def _make_fetcher(static_dir: Path):
+    """Return a URL fetcher that serves files under `static_dir` and refuses everything else."""
+    wp_urls = _wp().urls
+    static_dir = static_dir.resolve()
+
+    class StaticOnlyFetcher(wp_urls.URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith(_STATIC_PREFIX):
+                raise ValueError(f"blocked URL in PDF: {url[:80]}")
+            relative = url[len(_STATIC_PREFIX):].split("?")[0]
+            path = (static_dir / relative).resolve()
+            if static_dir not in path.parents or not path.is_file():
+                raise ValueError(f"no such static file: {relative[:80]}")
+            mime, _ = mimetypes.guess_type(str(path))
+            return wp_urls.URLFetcherResponse(url, path.read_bytes(),
+                                              {"Content-Type": mime or "application/octet-stream"})
+    return StaticOnlyFetcher()
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render HTML (already a printable document) to PDF bytes."""
+    fetcher = _make_fetcher(Path(current_app.static_folder))
+    return _wp().HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
+
+
+def render_pdf(template_name: str, **context) -> bytes:
+    """Render a printable template to PDF bytes."""
+    html = render_template(template_name, for_pdf=True, **context)
+    return html_to_pdf(html)
+
+
+def pdf_response(template_name: str, filename: str, *, inline=True, **context):
+    """Answer a PDF download of a printable template."""
+    response = make_response(render_pdf(template_name, **context))
+    response.headers["Content-Type"] = "application/pdf"
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
