@@ -9,7 +9,7 @@ from portal.clients.models import Client, ClientAccess, ClientContact
 from portal.clients.rules import _LETTER_VALUES, _WEIGHTS
 from portal.demo import DemoContext, registered_seeders
 from portal.extensions import db
-from portal.orgs.models import Organisation, ServiceArea
+from portal.orgs.models import Organisation, OrganisationLink, ServiceArea
 from portal.settings.models import CountyProfile
 
 AREAS = [("示範市", "D01"), ("東港鄉", "D02"), ("西湖鎮", "D03"), ("南山鄉", "D04"), ("北濱鄉", "D05"), ("中興鄉", "D06")]
@@ -91,6 +91,9 @@ def seed_all(password: str) -> DemoContext:
         if role == roles.B_HEAD and not ctx.orgs[org_key].head_name:
             ctx.orgs[org_key].head_name = full_name
     db.session.flush()
+    for home in ("b1", "b2"):  # the guidance association guides both family-care homes (read-only)
+        db.session.add(OrganisationLink(from_org_id=ctx.orgs["g1"].id, to_org_id=ctx.orgs[home].id,
+                                        relation="guides", read_only=True, started_on=date(2024, 1, 1)))
     _seed_clients(ctx, rng)
     for seeder in registered_seeders():
         seeder(ctx)

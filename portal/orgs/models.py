@@ -67,3 +67,29 @@ class Organisation(db.Model):
 
     def __repr__(self):
         return f"<Organisation {self.kind} {self.name}>"
+
+
+class OrganisationLink(db.Model):
+    """A standing relation between two organisations, e.g. a guidance unit guiding a
+    family-care home (read-only oversight, seed 003 §十五(四)), or an A unit's partner B units."""
+
+    __tablename__ = "organisation_links"
+    id = db.Column(db.Integer, primary_key=True)
+    from_org_id = db.Column(db.ForeignKey("organisations.id"), nullable=False, index=True)
+    to_org_id = db.Column(db.ForeignKey("organisations.id"), nullable=False, index=True)
+    relation = db.Column(db.String(20), nullable=False)   # "guides", "partner"
+    read_only = db.Column(db.Boolean, nullable=False, default=True)
+    started_on = db.Column(db.Date)
+    ended_on = db.Column(db.Date)
+
+    from_org = db.relationship(Organisation, foreign_keys=[from_org_id])
+    to_org = db.relationship(Organisation, foreign_keys=[to_org_id])
+
+
+def overseen_org_ids(user, relation="guides"):
+    """SQL select of the organisation ids `user`'s organisation oversees (read-only) today."""
+    return db.select(OrganisationLink.to_org_id).where(
+        OrganisationLink.from_org_id == user.organisation_id,
+        OrganisationLink.relation == relation,
+        OrganisationLink.ended_on.is_(None),
+    )

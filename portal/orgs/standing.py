@@ -18,3 +18,22 @@ def referral_blockers(organisation, day) -> list[str]:
     for fn in _blockers:
         reasons.extend(fn(organisation, day))
     return reasons
+
+
+_summaries = []
+
+
+def unit_summary(fn):
+    """Register `fn(org_ids) -> dict[org_id, list[str]]`: short zh-TW facts about units
+    (「最近查核：合格（114年3月1日）」, 「特約：暫停」) shown wherever units are compared,
+    e.g. the dispatch recommendation list and the organisation page."""
+    _summaries.append(fn)
+    return fn
+
+
+def unit_summaries(org_ids) -> dict:
+    result = {org_id: [] for org_id in org_ids}
+    for fn in _summaries:
+        for org_id, facts in fn(list(org_ids)).items():
+            result.setdefault(org_id, []).extend(facts)
+    return result

@@ -11,6 +11,7 @@ from portal.htmx import redirect_to, render
 from portal.nav import register_nav
 from portal.orgs.forms import OrganisationForm, ServiceAreaForm
 from portal.orgs.models import Organisation, ServiceArea
+from portal.orgs.standing import unit_summaries
 from portal.orgs.operations import save_organisation, save_service_area
 
 bp = Blueprint("orgs", __name__)
@@ -40,7 +41,7 @@ def show(org_id):
     own = current_user.sees_all or current_user.organisation_id == org.id
     staff = db.session.execute(db.select(User).filter_by(organisation_id=org.id).order_by(User.role, User.full_name)
                                ).scalars().all() if own else []
-    return render("orgs/show.html", org=org, staff=staff, own=own,
+    return render("orgs/show.html", org=org, staff=staff, own=own, facts=unit_summaries([org.id])[org.id],
                   can_manage=current_user.role in ORG_MANAGERS)
 
 
