@@ -4,3 +4,8 @@ from portal.auth.models import User  # noqa: F401
 from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F401
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401
+from portal.cases.models import (  # noqa: F401
+    Case, CaseManagerProfile, CaseNotice, CarePlan, CarePlanItem, ChangeRequest, ChangeRequestRound, Closure, Dispatch,
+    PauseRequest, ProviderEvaluation, ProviderService, Referral, RotationCursor, RotationTurn, ServiceCode, Suspension,
+    Visit,
+)
