@@ -211,16 +211,19 @@ def recommend(case: Case, service_type: str, *, today: date, cal, rotation_curso
 # --- The rotation cursor --------------------------------------------------------------
 
 
-def _cursor_row(area_id: int, service_type: str, *, lock: bool) -> RotationCursor:
+def _cursor_row(area_id: int, service_type: str, *, lock: bool) -> RotationCursor | None:
+    stmt = db.select(RotationCursor).filter_by(service_area_id=area_id, service_type=service_type)
     if lock:
+        # PostgreSQL: a second case manager waits here until the first commits (Q08).
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    row = db.session.execute(stmt).scalar_one_or_none()
+    if row is None and lock:
+        # First dispatch of this area and type: create the row; a concurrent creator wins, we lock it.
         insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         db.session.execute(insert(RotationCursor).values(service_area_id=area_id, service_type=service_type, turns=0)
                            .on_conflict_do_nothing(index_elements=["service_area_id", "service_type"]))
-    stmt = db.select(RotationCursor).filter_by(service_area_id=area_id, service_type=service_type)
-    if lock:
-        # PostgreSQL: the second case manager waits here until the first commits (Q08).
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return db.session.execute(stmt).scalar_one_or_none()
+        row = db.session.execute(stmt).scalar_one()
+    return row
 
 
 def lock_cursor(area_id: int, service_type: str) -> RotationCursor:
