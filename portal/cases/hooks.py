@@ -71,7 +71,8 @@ def centre_items(user, now):
     for r in db.session.execute(db.select(Referral).where(Referral.state == "PENDING")
                                 .order_by(Referral.answer_due)).scalars():
         items.append(ActionItem(f"A單位未回覆轉介：{r.case.client.name}（{r.a_unit.display_name}）",
-                                _case_url(r.case_id), due=r.answer_due, area=AREA, detail="期限內未回覆視為收案處理中"))
+                                _case_url(r.case_id), due=r.answer_due, area=AREA,
+                                detail=f"{r.referred_on.month}/{r.referred_on.day} 轉介，A單位尚未收案"))
     for c in db.session.execute(db.select(Case).where(Case.state == "ASSESSED", Case.first_referred_on.is_not(None))
                                 ).scalars():
         items.append(ActionItem(f"A單位無法收案，請重新轉介：{c.client.name}", _case_url(c.id), area=AREA))

@@ -52,7 +52,18 @@ register_nav("個案管理", "cases.index", CASE_READERS, order=30)
 
 @bp.context_processor
 def case_globals():
-    return {"service_types": SERVICE_TYPES, "period_label": period_label}
+    return {"service_types": SERVICE_TYPES, "period_label": period_label, "iso_roc": _iso_roc,
+            "family_labels": rules.FAMILY_LABELS}
+
+
+def _iso_roc(text):
+    """An ISO date kept in a JSON snapshot, shown ROC."""
+    from datetime import date
+    from portal.calendar import roc_date
+    try:
+        return roc_date(date.fromisoformat(text))
+    except (TypeError, ValueError):
+        return "—"
 register_nav("派案", "cases.dispatches", B_ROLES, order=30)
 
 
@@ -179,6 +190,13 @@ def _assessment_form(case=None, client=None):
     return form
 
 
+def _preselect(form, choices):
+    """Offer the fairest A unit (Q30) unless the 照專 already picked one."""
+    if request.method == "GET" and not form.a_unit_id.data:
+        first = next((c for c in choices if c.eligible), None)
+        form.a_unit_id.data = first.candidate.org_id if first else None
+
+
 def _fill_a_unit_choices(form, choices):
     form.a_unit_id.choices = [(c.candidate.org_id, c.candidate.name) for c in choices if c.eligible]
 
@@ -202,6 +220,7 @@ def new():
     form = _assessment_form(client=client)
     choices = ops.a_unit_choices(client.service_area_id, today())
     _fill_a_unit_choices(form, choices)
+    _preselect(form, choices)
     if form.validate_on_submit():
         def act():
             case = ops.open_case(current_user, client, form.facts(), submission_key=form.submission_key.data or None)
@@ -237,6 +256,7 @@ def refer(case_id):
     form = _assessment_form(case=case)
     choices = ops.a_unit_choices(case.client.service_area_id, today())
     _fill_a_unit_choices(form, choices)
+    _preselect(form, choices)
     if form.validate_on_submit():
         def act():
             ops.update_assessment(current_user, case, form.facts(), seen_version=form.version.data or None)

@@ -176,8 +176,9 @@ def managers():
     day = today()
     data = []
     for org in units:
+        loads = _loads_by_manager(org.id)
         data.append({"org": org, "status": _unit_status(org, day), "managers": ops.case_managers_of(org.id),
-                     "loads": _loads_by_manager(org.id)})
+                     "loads": loads, "pending": loads.get(None, 0)})
     return render("cases/managers.html", units=data, default_caseload=ops.setting(ops.CASELOAD_PER_MANAGER),
                   can_edit=current_user.role in (roles.A_UNIT_HEAD, roles.BUREAU_OFFICER, roles.ADMIN))
 
