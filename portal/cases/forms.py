@@ -29,6 +29,7 @@ class AssessmentForm(FlaskForm):
     a_unit_id = RadioField("轉介A單位", coerce=int, validators=[Optional()], validate_choice=False)
     skip_reason = TextAreaField("未選建議順位第一之理由", validators=[Optional(), Length(max=500)])
     capacity_confirmed = BooleanField("已知悉該單位案量已達上限，仍確認轉介")
+    compliance_confirmed = BooleanField("已確認個案現可配合複評、家訪及電訪（前次因拒絕配合結案）")
 
     def validate_consent_on(self, field):
         if self.consent.data == "yes" and not field.data:
@@ -38,7 +39,7 @@ class AssessmentForm(FlaskForm):
         return {"consent": self.consent.data == "yes", "consent_on": self.consent_on.data,
                 "special_flags": self.special_flags.data or [], "families": self.families.data or [],
                 "a_unit_advisable": self.a_unit_advisable.data, "applied_by_org_id": self.applied_by_org_id.data or None,
-                "assessment_note": self.assessment_note.data}
+                "assessment_note": self.assessment_note.data, "compliance_confirmed": self.compliance_confirmed.data}
 
 
 class AcceptReferralForm(FlaskForm):

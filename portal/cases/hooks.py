@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import url_for
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth import roles
 from portal.cases import operations as ops
@@ -17,6 +18,9 @@ from portal.orgs.standing import referral_blocker, unit_summary
 from portal.settings.operations import office_calendar
 
 AREA = "個案管理"
+# Everything a dashboard row looks at, loaded in a few queries rather than one per case.
+CASE_LOADS = (selectinload(Case.visits), selectinload(Case.dispatches), selectinload(Case.plans),
+              joinedload(Case.client))
 CENTRE_ROLES = (roles.CARE_MANAGER, roles.CARE_SUPERVISOR)
 DECIDERS = (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
 SOON_DAYS = 7
@@ -100,7 +104,7 @@ def a_unit_items(user, now):
         items.append(ActionItem(f"新轉介待收案：{r.case.client.name}", _case_url(r.case_id), due=r.answer_due,
                                 area=AREA, detail="無法收案須於期限內回覆原因"))
     cases = db.session.execute(db.select(Case).where(Case.a_unit_id == org, Case.state.in_(
-        ("A_ACCEPTED", "PLAN_APPROVED", "IN_SERVICE", "SUSPENDED")))).scalars().all()
+        ("A_ACCEPTED", "PLAN_APPROVED", "IN_SERVICE", "SUSPENDED"))).options(*CASE_LOADS)).scalars().all()
     mine = user.role == roles.A_UNIT_HEAD
     for case in cases:
         if not mine and case.case_manager_id not in (None, user.id):

@@ -600,14 +600,16 @@ def record_first_service(actor, dispatch: Dispatch, day: date, *, today: date) -
     return dispatch
 
 
-def _end_dispatch(actor, dispatch: Dispatch, today: date, reason: str):
+def _end_dispatch(actor, dispatch: Dispatch, today: date, reason: str, *, keep_access=False):
+    """End a referral; the unit stops seeing the client unless it must still record past services."""
     before = {"state": dispatch.state}
     if rules.next_state(rules.DISPATCH_TRANSITIONS, dispatch.state, "end") is None:
         return
     dispatch.state = "ENDED"
     dispatch.ended_on = today
     dispatch.end_reason = reason
-    end_access(actor, dispatch.case.client, dispatch.organisation_id, "b_unit")
+    if not keep_access:
+        end_access(actor, dispatch.case.client, dispatch.organisation_id, "b_unit")
     log_change(actor, dispatch, "dispatch.end", before=before, after={"state": "ENDED", "reason": reason})
 
 
@@ -757,6 +759,7 @@ def submit_change_request(actor, req: ChangeRequest, *, seen_version=None) -> Ch
         raise Refused(f"申請表尚未填寫完整：{message}。", field=field)
     if req.dispatch.state not in rules.DISPATCH_ACTIVE:
         raise TransitionNotAllowed("原服務單位的派案已結束，此申請不能送出。")
+    _check_new_provider(req, clock.today())
     before = {"state": req.state}
     _move(req, rules.CHANGE_TRANSITIONS, "submit", rules.CHANGE_STATES)
     req.submitted_at = clock.utcnow()
@@ -784,6 +787,8 @@ def decide_change_request(actor, req: ChangeRequest, decision: str, comment: str
         raise Refused("退回時請填寫意見。", field="comment")
     if decision not in ("approve", "return"):
         raise Refused("請選擇審核結果。", field="decision")
+    if decision == "approve":
+        _check_new_provider(req, today)
     before = {"state": req.state}
     _move(req, rules.CHANGE_TRANSITIONS, decision, rules.CHANGE_STATES)
     req.decided_at = clock.utcnow()
@@ -800,6 +805,13 @@ def decide_change_request(actor, req: ChangeRequest, decision: str, comment: str
     log_change(actor, req, f"change_request.{decision}", before=before,
                after={"state": req.state, "comment": comment, "new_dispatch_id": req.new_dispatch_id})
     return req
+
+
+def _check_new_provider(req: ChangeRequest, today: date):
+    """The new unit must still be able to receive a referral (contract standing, pauses)."""
+    reasons = referral_blockers(req.new_org, today)
+    if reasons:
+        raise Refused(f"新服務單位「{req.new_org.name}」目前不能接受派案：" + "；".join(reasons), field="new_org_id")
 
 
 def _change_provider(actor, req: ChangeRequest, today: date):
@@ -1039,7 +1051,8 @@ def decide_closure(actor, closure: Closure, close: bool, *, today: date, centre_
             case.reapply_when_compliant = True
         for d in case.dispatches:
             if d.is_active:
-                _end_dispatch(actor, d, today, f"結案（{rules.CLOSURE_REASONS[closure.reason]}）")
+                # The unit keeps read access: services up to the closure date are still recorded and billed.
+                _end_dispatch(actor, d, today, f"結案（{rules.CLOSURE_REASONS[closure.reason]}）", keep_access=True)
         for s in db.session.execute(db.select(Suspension).where(Suspension.case_id == case.id,
                                                                  Suspension.state == "RECORDED")).scalars():
             s.state, s.ended_on, s.end_note = "ENDED", today, "結案"

@@ -4,9 +4,10 @@ requests, evaluations, roster and capacity: views_units.py (imported at the bott
 """
 import uuid
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -17,7 +18,7 @@ from portal.auth.models import User
 from portal.cases import codes as service_codes
 from portal.cases import operations as ops
 from portal.cases import rules
-from portal.cases.forms import (AcceptReferralForm, AssessmentForm, ChangeNoticeForm, ClosureDecisionForm,
+from portal.cases.forms import (AcceptReferralForm, AssessmentForm, ClosureDecisionForm,
                                 ClosureForm, CommentForm, EndSuspensionForm, PlanForm, ReasonForm,
                                 SuspensionDecisionForm, SuspensionForm, VisitForm)
 from portal.cases.models import (Case, CaseNotice, CarePlan, ChangeRequest, Closure, Referral, SERVICE_TYPES,
@@ -145,8 +146,10 @@ def index():
     if flag == "mine":
         stmt = stmt.where(Case.case_manager_id == current_user.id)
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
+    from portal.cases.hooks import CASE_LOADS
     rows = db.session.execute(stmt.order_by(Case.updated_at.desc(), Case.id.desc()).limit(PAGE_SIZE)
-                              .offset((page - 1) * PAGE_SIZE)).scalars().all()
+                              .offset((page - 1) * PAGE_SIZE).options(*CASE_LOADS, selectinload(Case.referrals))
+                              ).scalars().all()
     areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()
     cal, now_day = office_calendar(), today()
     dues = {c.id: _case_due(c, cal, now_day) for c in rows}
@@ -234,7 +237,13 @@ def new():
         if response:
             return response
     return render("cases/new.html", client=client, form=form, choices=choices, found=None, q="",
-                  advice=_advice(form))
+                  advice=_advice(form), reapply=_needs_compliance(client))
+
+
+def _needs_compliance(client):
+    """X5: the client's last case was closed for refusing re-assessment or visits (§六(二)5)."""
+    return db.session.execute(db.select(Case.id).where(Case.client_id == client.id, Case.reapply_when_compliant)
+                              .limit(1)).first() is not None
 
 
 def _advice(form):

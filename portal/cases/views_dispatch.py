@@ -18,7 +18,7 @@ from portal.cases.settings import SCAN_MAX_BYTES, setting
 from portal.cases.views import (A_ROLES, B_ROLES, CASE_READERS, DECIDERS, attempt, bp, is_case_unit, load_case,
                                 today)
 from portal.extensions import db
-from portal.htmx import is_htmx, redirect_to, render
+from portal.htmx import redirect_to, render
 from portal.orgs.models import Organisation
 from portal.settings.operations import office_calendar
 

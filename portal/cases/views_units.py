@@ -12,13 +12,13 @@ from portal.auth.models import User
 from portal.cases import codes as service_codes
 from portal.cases import operations as ops
 from portal.cases import rules
-from portal.cases.dispatch import active_counts, latest_ratings, offers_of
+from portal.cases.dispatch import latest_ratings, offers_of
 from portal.cases.forms import (CaseManagerForm, EvaluationForm, PauseDecisionForm, PauseRequestForm,
                                 ProviderServiceForm, ServiceCodeForm)
-from portal.cases.models import (CaseManagerProfile, PAUSE_REASON_KINDS, PauseRequest, ProviderEvaluation,
+from portal.cases.models import (CaseManagerProfile, PauseRequest, ProviderEvaluation,
                                  ProviderService, SERVICE_TYPES, ServiceCode, period_label)
 from portal.cases.settings import PAUSE_NOTICE_DAYS, setting
-from portal.cases.views import A_ROLES, B_ROLES, CASE_READERS, DECIDERS, attempt, bp, today
+from portal.cases.views import A_ROLES, B_ROLES, DECIDERS, attempt, bp, today
 from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.orgs.models import Organisation

@@ -6,7 +6,7 @@ import pytest
 from portal.auditlog.models import AuditLogEntry
 from portal.auth import roles
 from portal.cases import operations as ops
-from portal.cases.models import CarePlan, ChangeRequest, Dispatch, PauseRequest, RotationTurn
+from portal.cases.models import CarePlan, Dispatch, RotationTurn
 from portal.clients.models import ClientAccess
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
 from portal.extensions import db
@@ -334,3 +334,42 @@ def test_evaluation_feeds_ranking(world):
     from portal.settings.operations import office_calendar
     rec = dispatching.recommend(case, "family_care", today=D, cal=office_calendar(), rotation_cursor={})
     assert rec.proposal.ranked.flags[1] is False and "評核" in rec.proposal.ranked.reasons[1]
+
+
+def test_reapplication_after_refusal_needs_confirmation(world):
+    case = new_case(world, stage="accepted")
+    closure = ops.report_closure(cm(world), case, {"reason": "X5", "event_on": D}, today=D)
+    ops.decide_closure(centre(world), closure, True, today=D)
+    assert case.reapply_when_compliant
+    with pytest.raises(Refused, match="配合"):
+        ops.open_case(centre(world), case.client, {"consent": True, "consent_on": D, "families": ["B"]})
+    again = ops.open_case(centre(world), case.client, {"consent": True, "consent_on": D, "families": ["B"],
+                                                       "compliance_confirmed": True})
+    assert again.id != case.id and again.state == "ASSESSED"
+
+
+def test_closure_keeps_b_unit_access_for_past_records(world):
+    case = new_case(world, stage="served")
+    closure = ops.report_closure(cm(world), case, {"reason": "X2", "event_on": D}, today=D)
+    ops.decide_closure(centre(world), closure, True, today=D)
+    link = db.session.execute(db.select(ClientAccess).filter_by(client_id=case.client_id,
+                                                                organisation_id=world.orgs["b"].id)).scalar_one()
+    assert link.ended_at is None and case.dispatches[0].state == "ENDED"
+
+
+def test_change_refused_when_new_unit_blocked(world):
+    from portal.orgs import standing
+    twin = second_family_care(world, "停約家托")
+    case = new_case(world, stage="served")
+    req = _filled_change(world, case, twin)
+    ops.submit_change_request(cm(world), req)
+
+    def suspended(org, day):
+        return ["暫停特約"] if org.id == twin.id else []
+    standing._blockers.append(suspended)
+    try:
+        with pytest.raises(Refused, match="暫停特約"):
+            ops.decide_change_request(officer(world), req, "approve", "", today=D)
+        assert req.state == "SUBMITTED"
+    finally:
+        standing._blockers.remove(suspended)
