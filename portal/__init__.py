@@ -15,6 +15,7 @@ BLUEPRINT_MODULES = [
     "portal.orgs.views",
     "portal.settings.views",
     "portal.auditlog.views",
+    "portal.jobs.views",
 ]
 
 
@@ -57,6 +58,7 @@ def create_app(config=None):
 
     from portal import cli
     cli.install(app)
+    _install_job_recovery(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
@@ -129,3 +131,20 @@ def _install_response_headers(app):
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def _install_job_recovery(app):
+    """Embedded mode: the first request of a process requeues jobs a dead process left running."""
+    if app.config.get("REDIS_URL") or app.testing:
+        return
+    state = {"done": False}
+
+    @app.before_request
+    def recover_jobs_once():
+        if not state["done"]:
+            state["done"] = True
+            from portal.jobs.operations import recover_stale_jobs
+            try:
+                recover_stale_jobs()
+            except Exception:  # never block a page for this
+                db.session.rollback()

@@ -8,6 +8,7 @@ from portal.extensions import db
 def install(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(jobs_worker)
 
 
 @click.command("seed-demo")
@@ -43,3 +44,13 @@ def create_admin(username, full_name, password):
                        "organisation_id": bureau.id, "active": True}, password)
     db.session.commit()
     click.echo(f"已建立系統管理員 {username}")
+
+
+@click.command("jobs-worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker(burst):
+    """Serve the background-job queue (needs REDIS_URL)."""
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inside the app process.")
+    from portal.jobs.rq_engine import work
+    work(current_app._get_current_object(), burst=burst)

@@ -36,6 +36,10 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=1)
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # uploads: scans and photos
     UPLOAD_DIR = os.environ.get("PORTAL_UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    # Jobs: with REDIS_URL, an RQ queue served by `make worker`; without, a thread pool in the app.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    JOB_QUEUE_NAME = os.environ.get("PORTAL_JOB_QUEUE", "portal")
+    JOB_STORAGE_DIR = os.environ.get("PORTAL_JOB_STORAGE_DIR")  # shared folder; default UPLOAD_DIR/jobs
     TIMEZONE = "Asia/Taipei"
     # Login throttling (issue 2 §4): 5 failures lock the account for 15 minutes.
     LOGIN_MAX_FAILURES = 5
