@@ -1,6 +1,7 @@
 """Import every area's models so the metadata (and Alembic's autogenerate) sees all tables."""
 from portal.auditlog.models import AuditLogEntry  # noqa: F401
 from portal.auth.models import User  # noqa: F401
+from portal.auth.throttle import AddressLoginFailures  # noqa: F401
 from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F401
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401

@@ -27,7 +27,29 @@ def test_database_url_spellings(monkeypatch):
 def test_html_responses_vary_on_hx_request(client, app):
     response = client.get("/login")
     assert "HX-Request" in response.headers["Vary"]
-    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
+
+
+def test_history_restore_gets_the_full_page(client, world, login):
+    from portal.auth import roles
+    login(world.users[roles.BUREAU_OFFICER])
+    fragment = client.get("/clients", headers={"HX-Request": "true"}).get_data(as_text=True)
+    full = client.get("/clients", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and "<html" in full
+
+
+def test_no_inline_scripts_in_templates():
+    """CSP forbids inline script: every <script> must have a src, and no on*= handlers."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "templates"
+    for path in root.rglob("*.html"):
+        text = path.read_text("utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert "src=" in tag, f"inline <script> in {path}"
+        assert not re.search(r"\son(click|change|submit|load|input)\s*=", text), f"inline handler in {path}"
 
 
 def test_htmx_vendored_not_cdn(client, app):
