@@ -62,6 +62,7 @@ def create_app(config=None):
     _install_template_globals(app)
     _install_error_pages(app)
     _install_response_headers(app)
+    _install_input_guard(app)
 
     from portal import cli
     cli.install(app)
@@ -159,3 +160,15 @@ def _install_job_recovery(app):
                 recover_stale_jobs()
             except Exception:  # never block a page for this
                 db.session.rollback()
+
+
+def _install_input_guard(app):
+    """Refuse NUL bytes in form input: PostgreSQL cannot store them and no person types them."""
+    from flask import abort
+
+    @app.before_request
+    def refuse_nul_bytes():
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            if any("\x00" in value for values in request.form.listvalues() for value in values):
+                abort(400)
