@@ -4,3 +4,5 @@ from portal.auth.models import User  # noqa: F401
 from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F401
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401
+from portal.establishment.models import (EstablishmentPlan, PlanAttachment, PlanComment, PlanSection,  # noqa: F401
+                                          PlanSubmission, PopulationFigure)
