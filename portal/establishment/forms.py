@@ -8,7 +8,7 @@ CSRF is checked for every POST by Flask-WTF's CSRFProtect.
 """
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from portal.calendar import parse_roc_date, roc_numeric
 from portal.clients.rules import national_id_problem, normalise_national_id
@@ -167,7 +167,7 @@ class RegisterForm(FlaskForm):
     full_name = StringField("申請人真實姓名", validators=[DataRequired("請填寫真實姓名（實名制）"), Length(2, 60)],
                             render_kw={"autocomplete": "name"})
     job_title = StringField("職稱", validators=[Optional(), Length(max=60)])
-    email = StringField("電子郵件", validators=[DataRequired("請填寫電子郵件"), Email("電子郵件格式不正確"),
+    email = StringField("電子郵件", validators=[DataRequired("請填寫電子郵件"), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="電子郵件格式不正確"),
                                             Length(max=120)], render_kw={"autocomplete": "email"})
     phone = StringField("聯絡電話", validators=[DataRequired("請填寫聯絡電話"), Length(max=40)],
                         render_kw={"autocomplete": "tel"})
