@@ -6,3 +6,5 @@ from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401
 from portal.jobs.models import Job  # noqa: F401
+from portal.establishment.models import (EstablishmentPlan, PlanAttachment, PlanComment, PlanSection,  # noqa: F401
+                                          PlanSubmission, PopulationFigure)

@@ -36,6 +36,8 @@ def _make_fetcher(static_dir: Path):
 
     class StaticOnlyFetcher(wp_urls.URLFetcher):
         def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)  # inline content (uploaded images): no file or network access
             if not url.startswith(_STATIC_PREFIX):
                 raise ValueError(f"blocked URL in PDF: {url[:80]}")
             relative = url[len(_STATIC_PREFIX):].split("?")[0]
@@ -52,6 +54,12 @@ def html_to_pdf(html: str) -> bytes:
     """Render HTML (already a printable document) to PDF bytes."""
     fetcher = _make_fetcher(Path(current_app.static_folder))
     return _wp().HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
+
+
+def html_to_document(html: str):
+    """Render HTML to a WeasyPrint Document (pages and anchors known) for documents that post-process pages."""
+    fetcher = _make_fetcher(Path(current_app.static_folder))
+    return _wp().HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
 
 
 def render_pdf(template_name: str, **context) -> bytes:

@@ -13,6 +13,8 @@ from tests.factories import FOREIGN_MARKER
 
 DEFAULTS = {"int": 1, "default": "x", "string": "x", "path": "x"}
 SKIP_ENDPOINTS = {"static", "auth.logout"}
+# Pages anyone may open: login, health check, and the applicant registration (issue 9 §1).
+PUBLIC_ENDPOINTS = {"auth.login", "dashboard.healthz", "establishment.register"}
 
 
 def _routes(app):
@@ -65,4 +67,4 @@ def test_anonymous_gets_login_or_public(app, client, world):
         response = client.get(url)
         assert response.status_code in (200, 302, 401, 404), url
         if response.status_code == 200:
-            assert rule.endpoint in ("auth.login", "dashboard.healthz"), f"{url} is open without login"
+            assert rule.endpoint in PUBLIC_ENDPOINTS, f"{url} is open without login"
