@@ -64,6 +64,8 @@ def create_app(config=None):
     _install_error_pages(app)
     _install_response_headers(app)
     _install_input_guard(app)
+    from portal import perf
+    perf.install(app)
 
     from portal import cli
     cli.install(app)
