@@ -17,6 +17,7 @@ BLUEPRINT_MODULES = [
     "portal.auditlog.views",
     "portal.jobs.views",
     "portal.establishment.views",
+    "portal.cases.views",
 ]
 
 

@@ -8,3 +8,8 @@ from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # 
 from portal.jobs.models import Job  # noqa: F401
 from portal.establishment.models import (EstablishmentPlan, PlanAttachment, PlanComment, PlanSection,  # noqa: F401
                                           PlanSubmission, PopulationFigure)
+from portal.cases.models import (  # noqa: F401
+    Case, CaseManagerProfile, CaseNotice, CarePlan, CarePlanItem, ChangeRequest, ChangeRequestRound, Closure, Dispatch,
+    PauseRequest, ProviderEvaluation, ProviderService, Referral, RotationCursor, RotationTurn, ServiceCode, Suspension,
+    Visit,
+)
