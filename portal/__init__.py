@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = [
     "portal.settings.views",
     "portal.auditlog.views",
     "portal.contracts.views",
+    "portal.audits.views",
 ]
 
 
