@@ -99,7 +99,9 @@
       queue.push(entry);
     }
     store(queue);
-    setState(fs, offline ? "⏳ 已暫存，待連線後送出" : "⏳ 儲存中…", "pending");
+    var note = fs.querySelector("details.note");
+    if (note && entry.data["outcome-" + itemId] === "fail") { note.open = true; }   // a fail wants its reason
+    setState(fs, offline ? "● 已暫存，待連線後送出" : "● 儲存中…", "pending");
     localTally();
     flush();
   }
@@ -164,7 +166,7 @@
       inFlight = null;
       if (res.status === 401 || res.status === 400) {
         // Logged out or the form token expired: keep the answers, ask for a reload/login.
-        setState(fieldset(entry.item), "⏳ 已暫存：" + (res.status === 401 ? "登入已逾時，請重新登入後回到本頁" : "請重新整理本頁") + "，答案會自動補送", "pending");
+        setState(fieldset(entry.item), "● 已暫存：" + (res.status === 401 ? "登入已逾時，請重新登入後回到本頁" : "請重新整理本頁") + "，答案會自動補送", "pending");
         showNet("答案已暫存在本機，但無法送出：" + (res.status === 401 ? "登入已逾時，請重新登入。" : "請重新整理本頁。"), "is-offline");
         return;
       }
@@ -183,7 +185,7 @@
       inFlight = null;
       offline = true;
       refreshBanner();
-      load().forEach(function (e) { setState(fieldset(e.item), "⏳ 已暫存，待連線後送出", "pending"); });
+      load().forEach(function (e) { setState(fieldset(e.item), "● 已暫存，待連線後送出", "pending"); });
       scheduleRetry();
     });
   }
@@ -222,7 +224,7 @@
         else if (el.type !== "hidden") { el.value = entry.data[name]; }
       });
     });
-    setState(fs, "⏳ 已暫存，待送出", "pending");
+    setState(fs, "● 已暫存，待送出", "pending");
   });
   if (kept.length) { localTally(); flush(); }
 })();
