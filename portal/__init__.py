@@ -18,6 +18,8 @@ BLUEPRINT_MODULES = [
     "portal.jobs.views",
     "portal.establishment.views",
     "portal.cases.views",
+    "portal.contracts.views",
+    "portal.audits.views",
 ]
 
 

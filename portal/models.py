@@ -13,3 +13,7 @@ from portal.cases.models import (  # noqa: F401
     PauseRequest, ProviderEvaluation, ProviderService, Referral, RotationCursor, RotationTurn, ServiceCode, Suspension,
     Visit,
 )
+from portal.contracts.models import Contract, ContractAction, ContractIneligibility, ViolationPoint  # noqa: F401
+from portal.audits.models import (Audit, AuditAmendment, AuditAnswer, AuditAnswerChange, AuditAssignment,  # noqa: F401
+                                  AuditCorrection, AuditItem, AuditPhoto, AuditRound, AuditSection, AuditTemplate,
+                                  AuditTemplateVersion)
