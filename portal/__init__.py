@@ -20,6 +20,7 @@ BLUEPRINT_MODULES = [
     "portal.cases.views",
     "portal.contracts.views",
     "portal.audits.views",
+    "portal.billing.views",
 ]
 
 

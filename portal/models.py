@@ -17,3 +17,7 @@ from portal.contracts.models import Contract, ContractAction, ContractIneligibil
 from portal.audits.models import (Audit, AuditAmendment, AuditAnswer, AuditAnswerChange, AuditAssignment,  # noqa: F401
                                   AuditCorrection, AuditItem, AuditPhoto, AuditRound, AuditSection, AuditTemplate,
                                   AuditTemplateVersion)
+from portal.billing.models import (  # noqa: F401
+    BillingProfile, CareAdmission, Carer, CopayRatio, CorrectionRequest, CprCertificate, Declaration, DeclarationLine,
+    DeclarationVersion, HealthCheck, HomeDay, OpeningHoursFiling, ServiceDay, ServiceDayRevision, ServicePrice,
+    StaffChange, SubsidyChange,
