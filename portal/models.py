@@ -2,5 +2,7 @@
 from portal.auditlog.models import AuditLogEntry  # noqa: F401
 from portal.auth.models import User  # noqa: F401
 from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F401
+from portal.incidents.models import (DisputeMediation, Incident, IncidentHandling, IncidentNotification,  # noqa: F401
+                                    IncidentReport, IncidentRoute)
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401
