@@ -176,33 +176,33 @@ class IncidentForm(ActionsMixin, FlaskForm):
     occurred_date = ROCDateField("事件發生日期", validators=[DataRequired("請輸入事件發生日期")])
     occurred_time = HHMMField("時間（時:分）", validators=[DataRequired("請輸入事件發生時間")])
     learned_date = ROCDateField("知悉日期", validators=[Optional()])
-    learned_time = HHMMField("知悉時間", validators=[Optional()])
+    learned_time = HHMMField("知悉時間")
     # §三
     place = RadioChoice("事件發生地點", choices=_choices(PLACE_LABELS), validators=[DataRequired("請選擇事件發生地點")])
-    place_note = StringField("地點說明", validators=[Optional(), Length(max=200)])
+    place_note = StringField("地點說明", validators=[Length(max=200)])
     # §四
     severity = RadioChoice("事件發生後對個案的影響程度", choices=[(k, SEVERITY_FORM_TEXT[k]) for k in rules.SEVERITIES],
                           validators=[DataRequired("請選擇影響程度")])
     # §五
     provider_unit_name = StringField("服務提供單位", validators=[Optional(), Length(max=120)])
     staff_types = MultiCheckboxField("服務提供人員", choices=_choices(STAFF_TYPE_LABELS))
-    staff_other = StringField("其他服務提供人員，請說明", validators=[Optional(), Length(max=200)])
+    staff_other = StringField("其他服務提供人員，請說明", validators=[Length(max=200)])
     # §六
     categories_service = MultiCheckboxField("（一）服務期間", choices=_choices(CATEGORY_LABELS, rules.SERVICE_CATEGORIES))
-    category_other_service = StringField("（一）其他，請說明", validators=[Optional(), Length(max=200)])
+    category_other_service = StringField("（一）其他，請說明", validators=[Length(max=200)])
     categories_anytime = MultiCheckboxField("（二）不限服務時段，知悉時即通報",
                                             choices=_choices(CATEGORY_LABELS, rules.ANYTIME_CATEGORIES))
-    category_other_anytime = StringField("（二）其他，請說明", validators=[Optional(), Length(max=200)])
+    category_other_anytime = StringField("（二）其他，請說明", validators=[Length(max=200)])
     # §七
     narrative = TextAreaField("事發經過說明", validators=[DataRequired("請說明事發經過"), Length(max=8000)],
                               render_kw={"rows": 8})
     unit_caused = BooleanField("本事件係本單位提供服務過程所致（須擬定改善建議方案，預防再發生）")
-    improvement_plan = TextAreaField("改善建議方案", validators=[Optional(), Length(max=4000)], render_kw={"rows": 4})
+    improvement_plan = TextAreaField("改善建議方案", validators=[Length(max=4000)], render_kw={"rows": 4})
     # §九
     reporter_title = StringField("職稱", validators=[Optional(), Length(max=60)])
     supervisor_name_title = StringField("主管及職稱", validators=[Optional(), Length(max=120)])
     platform_recorded = BooleanField("已至衛生福利部照顧服務管理資訊平台完成異動通報")
-    platform_recorded_date = ROCDateField("平台異動通報日期", validators=[Optional()])
+    platform_recorded_date = ROCDateField("平台異動通報日期")
     platform_recorded_time = HHMMField("時間", validators=[Optional()])
 
     def __init__(self, *args, narrative_min=20, **kwargs):
@@ -333,11 +333,11 @@ class ReportForm(ActionsMixin, FlaskForm):
     submission_key = HiddenField()
     version = HiddenField()
     change_known_date = ROCDateField("重大變化知悉日期", validators=[Optional()])
-    change_known_time = HHMMField("時間", validators=[Optional()])
+    change_known_time = HHMMField("時間")
     severity = RadioChoice("目前對個案的影響程度", choices=[(k, SEVERITY_FORM_TEXT[k]) for k in rules.SEVERITIES],
                           validators=[DataRequired("請選擇影響程度")])
     content = TextAreaField("續報內容", validators=[DataRequired("請填寫內容"), Length(max=8000)], render_kw={"rows": 8})
-    improvement_plan = TextAreaField("改善建議方案", validators=[Optional(), Length(max=4000)], render_kw={"rows": 4})
+    improvement_plan = TextAreaField("改善建議方案", validators=[Length(max=4000)], render_kw={"rows": 4})
     reporter_title = StringField("職稱", validators=[Optional(), Length(max=60)])
     supervisor_name_title = StringField("主管及職稱", validators=[Optional(), Length(max=120)])
 
@@ -393,7 +393,7 @@ class ReportForm(ActionsMixin, FlaskForm):
 
 class _ChannelMixin:
     channel = RadioChoice("通報方式", choices=_choices(CHANNEL_LABELS), validators=[DataRequired("請選擇通報方式")])
-    channel_other = StringField("其他方式，請說明", validators=[Optional(), Length(max=100)])
+    channel_other = StringField("其他方式，請說明", validators=[Length(max=100)])
 
     def validate_channel_other(self, field):
         if self.channel.data == "other" and not (field.data or "").strip():

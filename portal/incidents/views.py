@@ -562,10 +562,11 @@ def deadline(incident_id):
 
 def _pdf_context(incident, reports):
     return dict(incident=incident, reports=reports, m=m, rules=rules,
+                local=lambda moment: moment.astimezone(clock.TAIPEI),
                 handling_rows=[(key, label, [h for h in incident.handling if h.row == key])
                                for key, label in m.HANDLING_ROWS],
                 record_ref=f"事件 {incident.ref_no}", version=len(incident.submitted_reports) or None,
-                draft=incident.is_draft)
+                draft_mark=incident.is_draft)
 
 
 @bp.route("/incidents/<int:incident_id>.pdf")
@@ -595,7 +596,7 @@ def report_pdf(incident_id, report_id):
     ops.log_view(current_user, incident, "incident.pdf_viewed", report_id=report.id)
     db.session.commit()
     ctx = _pdf_context(incident, [report])
-    ctx["draft"] = False
+    ctx["draft_mark"] = False
     return pdf_response("pdf/incidents_report.html", f"異常事件通報單-{incident.ref_no}-{report.title}.pdf", **ctx)
 
 
@@ -784,7 +785,7 @@ def stats():
     }
     return render("incidents/stats.html", block="stats", first=first, data=data, charts=charts,
                   month_text=f"{first.year - 1911}/{first.month:02d}", prev_month=_shift_month(first, -1),
-                  next_month=_shift_month(first, 1), m=m)
+                  next_month=_shift_month(first, 1), m=m, rules_sev=rules.SEVERITIES)
 
 
 EXPORT_COLUMNS = ("事件編號", "通報單位", "個案姓名", "身分證字號", "事件發生時間", "知悉時間", "期間", "地點",
@@ -907,6 +908,9 @@ def dispute(dispute_id, **bound):
     conclude_form = bound.get("conclude_form") or f.DisputeConcludeForm(formdata=None)
     if not bound.get("conclude_form"):
         conclude_form.concluded_on.data = clock.today()
+    for form in (schedule_form, conclude_form):
+        if form is not bound.get("schedule_form") and form is not bound.get("conclude_form"):
+            form.version.data = d.version
     return render("incidents/dispute_show.html", block="dispute", d=d, schedule_form=schedule_form,
                   conclude_form=conclude_form, today=clock.today())
 

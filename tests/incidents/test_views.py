@@ -52,7 +52,8 @@ def test_form_errors_next_to_fields_and_input_kept(client, world, login):
     data = form_data(own.id, occurred=future, place="other", categories_service=[], narrative="太短",
                      interventions=["medical"], no_intervention=["none_needed"], staff_types=["other"])
     page = client.post(f"/incidents/new?client_id={own.id}", data=data).get_data(as_text=True)
-    for message in ("不能晚於現在", "請說明", "請至少勾選一項事件內容", "至少寫 20 個字", "擇一"):
+    for message in ("事件發生時間不能晚於現在", "選擇「長照特約單位」或「其他」時請說明</div>", "勾選「其他」時請說明",
+                    "請至少勾選一項事件內容", "至少寫 20 個字", "擇一"):
         assert message in page, message
     assert "太短" in page
 
