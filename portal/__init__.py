@@ -12,6 +12,7 @@ BLUEPRINT_MODULES = [
     "portal.auth.views",
     "portal.dashboard.views",
     "portal.clients.views",
+    "portal.incidents.views",
     "portal.orgs.views",
     "portal.settings.views",
     "portal.auditlog.views",
