@@ -4,3 +4,7 @@ from portal.auth.models import User  # noqa: F401
 from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F401
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401
+from portal.guidance.models import (  # noqa: F401
+    CapacityAssessment, GrantApplication, GuidanceOfficer, GuidancePlan, GuidanceUnitProfile, GuidanceVisit,
+    GuidanceYear, GuidedHome,
+)
