@@ -78,3 +78,11 @@ def homes_of(org_id: int, *, include_dropped=True):
     if not include_dropped:
         stmt = stmt.where(GuidedHome.stage != "dropped")
     return db.session.execute(stmt.order_by(GuidedHome.found_on.desc(), GuidedHome.id.desc())).scalars().all()
+
+
+def clients_served_by(org_id: int):
+    """The clients a guided home serves now — shown read-only to its guidance unit (seed 003 §十五(四))."""
+    from portal.clients.models import Client, ClientAccess
+    return db.session.execute(db.select(Client).join(ClientAccess, ClientAccess.client_id == Client.id).where(
+        ClientAccess.organisation_id == org_id, ClientAccess.relation == "b_unit", ClientAccess.ended_at.is_(None))
+        .order_by(Client.name)).scalars().all()

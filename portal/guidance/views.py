@@ -319,6 +319,7 @@ def home(home_id):
                                         home.licensed_on, y, first_evaluated_on=home.first_evaluated_on,
                                         window_months=caps["window_months"])})
     return render("guidance/home.html", home=home, advance=advance, next_stage=nxt, plan=plan, year=year,
+                  clients=queries.clients_served_by(home.organisation_id) if home.organisation_id else [],
                   stages=rules.STAGES, stage_labels=rules.STAGE_LABELS, grant_years=grant_years,
                   can_edit=_can_edit_home(home), can_write=_can_write_records(home),
                   visit_due=hooks.visit_due(home, today))

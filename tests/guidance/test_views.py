@@ -534,3 +534,38 @@ def test_plan_pdf(client, world, login, app_ctx, frozen, tmp_path):
     text, _ = _pdf_text(response.data, tmp_path, "plan")
     assert "測試乙家庭托顧服務114年度個別化輔導工作計畫" in text
     assert "社區服務資源連結與運用的說明" in text and "預期效益的說明" in text
+
+
+def test_guide_reads_the_clients_of_a_guided_home(client, world, login, app_ctx):
+    home = make_home(world.orgs["guidance"], stage="contracted", organisation=world.orgs["b"])
+    db.session.commit()
+    login(_guide(world))
+    page = client.get(f"/guidance/homes/{home.id}").get_data(as_text=True)
+    own = world.clients["own"]
+    assert "服務對象（唯讀）" in page and own.name in page and own.masked_id in page and own.national_id not in page
+    assert FOREIGN_MARKER not in page
+
+
+@pytest.mark.skipif(not __import__("tests.conftest", fromlist=["USE_POSTGRES"]).USE_POSTGRES,
+                    reason="row locks are PostgreSQL behaviour")
+def test_decision_takes_a_row_lock(world, app_ctx):
+    """A second officer's decision waits for the first one's row lock (PostgreSQL)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from portal.guidance import operations as ops
+    grant = make_grant(world.orgs["guidance"], year=2025)
+    db.session.commit()
+    other = db.engine.connect()
+    tx = other.begin()
+    other.execute(text("SELECT id FROM guidance_grant_applications WHERE id = :id FOR UPDATE"), {"id": grant.id})
+    try:
+        db.session.execute(text("SET LOCAL lock_timeout = '300ms'"))
+        with pytest.raises(OperationalError):
+            ops.decide_grant(world.users[roles.BUREAU_OFFICER], grant, "approve")
+        db.session.rollback()
+    finally:
+        tx.rollback()
+        other.close()
+    db.session.refresh(grant)
+    assert grant.status == "submitted"
