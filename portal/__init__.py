@@ -22,6 +22,7 @@ BLUEPRINT_MODULES = [
     "portal.contracts.views",
     "portal.audits.views",
     "portal.billing.views",
+    "portal.guidance.views",
 ]
 
 

@@ -192,9 +192,9 @@ def test_unit_eligibility():
     assert not guidance_unit_eligibility("welfare_institution", "乙等").eligible
     assert not guidance_unit_eligibility("welfare_institution", None).eligible
     assert guidance_unit_eligibility("foundation", None).eligible
-    assert guidance_unit_eligibility("sw_office", None, family_care_since=105).priority
-    assert guidance_unit_eligibility("welfare_group", None, family_care_since=106).priority
-    assert not guidance_unit_eligibility("welfare_group", None, family_care_since=107).priority
+    assert guidance_unit_eligibility("sw_office", None, family_care_since=2016).priority
+    assert guidance_unit_eligibility("welfare_group", None, family_care_since=2017).priority
+    assert not guidance_unit_eligibility("welfare_group", None, family_care_since=2018).priority
     assert not guidance_unit_eligibility("", None).eligible
 
 
