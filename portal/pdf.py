@@ -40,6 +40,9 @@ def _make_fetcher(static_dir: Path, files: dict | None = None):
 
     class StaticOnlyFetcher(wp_urls.URLFetcher):
         def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                # Inline data (the 草稿 watermark of pdf/base.html) reads nothing outside the document.
+                return super().fetch(url, headers)
             if url.startswith(PDF_FILES_PREFIX) and url[len(PDF_FILES_PREFIX):] in files:
                 body, mime = files[url[len(PDF_FILES_PREFIX):]]
                 return wp_urls.URLFetcherResponse(url, body, {"Content-Type": mime})

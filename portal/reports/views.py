@@ -577,7 +577,8 @@ def _pdf_files(report, doc):
 def _pdf_context(report):
     doc = report_document(report)
     return {"report": report, "doc": doc, "months": course_months(doc), "sat": satisfaction(doc),
-            "overrides": overridden(doc), "record_ref": f"成果報告 {report.id}",
+            "overrides": overridden(doc),
+            "record_ref": f"{report.roc_year}年度 編號 {report.id}",
             "version": len(report.submissions) or None, "draft": report.state not in (SUBMITTED, ACCEPTED),
             **_template_helpers()}
 
