@@ -15,6 +15,7 @@ BLUEPRINT_MODULES = [
     "portal.orgs.views",
     "portal.settings.views",
     "portal.auditlog.views",
+    "portal.billing.views",
     "portal.reports.views",
 ]
 

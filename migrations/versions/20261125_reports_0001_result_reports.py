@@ -13,7 +13,7 @@ import portal.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'reports_0001'
-down_revision = 'b24da9d3211a'
+down_revision = 'billing_0001'
 branch_labels = None
 depends_on = None
 

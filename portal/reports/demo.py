@@ -47,11 +47,11 @@ def _demo_days(org, year, rng):
 
 
 def _figures(actor, report, rng):
-    days = queries.year_service_days(report.organisation_id, report.service_year)
-    if not days:
-        days = _demo_days(report.organisation, report.service_year, rng)
+    days, source = queries.year_service_days(report.organisation_id, report.service_year), "billing"
+    if not days:   # billing's demo has no records for that year: made-up days, labelled as such
+        days, source = _demo_days(report.organisation, report.service_year, rng), "demo"
     ops.refresh_figures(actor, report, days, queries.client_facts(d.client_id for d in days), **current_rules(),
-                        source="billing" if queries.service_days_source() else "demo")
+                        source=source)
 
 
 def _photo_bytes(seed: int) -> bytes:

@@ -5,9 +5,10 @@ from portal.reports.rules import ClientFacts
 
 
 def service_days_source():
-    """Return billing's `year_service_days(organisation_id, year)`, or None while billing's
-    daily service records are not installed in this build."""
-    return None
+    """Return the source of the year's service days: billing's `year_service_days(organisation_id, year)`
+    (portal/billing/queries.py). Tests replace it with a fake."""
+    from portal.billing.queries import year_service_days as billing_year_service_days
+    return billing_year_service_days
 
 
 def year_service_days(organisation_id: int, year: int):
