@@ -23,6 +23,7 @@ BLUEPRINT_MODULES = [
     "portal.audits.views",
     "portal.billing.views",
     "portal.guidance.views",
+    "portal.reports.views",
 ]
 
 

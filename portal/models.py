@@ -26,3 +26,5 @@ from portal.billing.models import (  # noqa: F401
 from portal.guidance.models import (  # noqa: F401
     CapacityAssessment, GrantApplication, GuidanceOfficer, GuidancePlan, GuidanceUnitProfile, GuidanceVisit,
     GuidanceYear, GuidedHome,
+)
+from portal.reports.models import ReportComment, ReportOverride, ReportPhoto, ReportSection, ReportSubmission, ResultReport  # noqa: F401
