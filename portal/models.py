@@ -23,6 +23,7 @@ from portal.billing.models import (  # noqa: F401
     BillingProfile, CareAdmission, Carer, CopayRatio, CorrectionRequest, CprCertificate, Declaration, DeclarationLine,
     DeclarationVersion, HealthCheck, HomeDay, OpeningHoursFiling, ServiceDay, ServiceDayRevision, ServicePrice,
     StaffChange, SubsidyChange,
+)
 from portal.guidance.models import (  # noqa: F401
     CapacityAssessment, GrantApplication, GuidanceOfficer, GuidancePlan, GuidanceUnitProfile, GuidanceVisit,
     GuidanceYear, GuidedHome,

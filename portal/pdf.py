@@ -41,8 +41,7 @@ def _make_fetcher(static_dir: Path, files: dict | None = None):
     class StaticOnlyFetcher(wp_urls.URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
-                return super().fetch(url, headers)  # inline content (uploaded images): no file or network access
-                # Inline data (the 草稿 watermark of pdf/base.html) reads nothing outside the document.
+                # Inline data (uploaded images, the 草稿 watermark) reads nothing outside the document.
                 return super().fetch(url, headers)
             if url.startswith(PDF_FILES_PREFIX) and url[len(PDF_FILES_PREFIX):] in files:
                 body, mime = files[url[len(PDF_FILES_PREFIX):]]
@@ -65,13 +64,12 @@ def html_to_pdf(html: str, files: dict | None = None) -> bytes:
     return _wp().HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
 
 
-def html_to_document(html: str):
+def html_to_document(html: str, files: dict | None = None):
     """Render HTML to a WeasyPrint Document (pages and anchors known) for documents that post-process pages."""
-    fetcher = _make_fetcher(Path(current_app.static_folder))
+    fetcher = _make_fetcher(Path(current_app.static_folder), files)
     return _wp().HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).render()
 
 
-def render_pdf(template_name: str, **context) -> bytes:
 def render_pdf(template_name: str, *, files: dict | None = None, **context) -> bytes:
     """Render a printable template to PDF bytes."""
     html = render_template(template_name, for_pdf=True, pdf_files_prefix=PDF_FILES_PREFIX, **context)

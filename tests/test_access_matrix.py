@@ -27,8 +27,11 @@ def _routes(app):
 def _build(app, rule, foreign):
     values, names_foreign = {}, False
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__.replace("Converter", "").lower()
-        if arg in foreign:
+        conv = rule._converters[arg]
+        converter = conv.__class__.__name__.replace("Converter", "").lower()
+        if converter == "any":
+            values[arg] = sorted(conv.items)[0]
+        elif arg in foreign:
             values[arg] = foreign[arg]
             names_foreign = True
         elif converter in ("integer", "int"):

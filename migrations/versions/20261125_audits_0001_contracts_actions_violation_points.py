@@ -1,7 +1,7 @@
 """contracts: contracts, actions, violation points
 
 Revision ID: audits_0001
-Revises: b24da9d3211a
+Revises: cases_0001
 Create Date: 2026-11-25 11:52:15.458294
 
 """
@@ -13,7 +13,7 @@ import portal.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'audits_0001'
-down_revision = 'b24da9d3211a'
+down_revision = 'cases_0001'
 branch_labels = None
 depends_on = None
 

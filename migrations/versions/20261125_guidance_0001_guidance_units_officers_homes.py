@@ -1,7 +1,7 @@
 """guidance: units, officers, homes, plans, visits, years, grants
 
 Revision ID: guidance_0001
-Revises: b24da9d3211a
+Revises: incidents_0001
 Create Date: 2026-11-25 11:49:51.821658
 
 """
@@ -13,7 +13,7 @@ import portal.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'guidance_0001'
-down_revision = 'b24da9d3211a'
+down_revision = 'incidents_0001'
 branch_labels = None
 depends_on = None
 

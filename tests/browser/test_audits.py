@@ -10,7 +10,7 @@ from portal.audits.models import Audit, AuditAnswer, AuditAnswerChange
 from portal.auth import roles
 from portal.extensions import db
 from tests.audits.factories import finished_audit, make_audit
-from tests.browser.conftest import SCREENSHOTS, browser_login, screenshot
+from tests.browser.conftest import wait_until, SCREENSHOTS, browser_login, screenshot
 from tests.contracts.factories import make_contract
 
 pytestmark = pytest.mark.browser
@@ -63,11 +63,11 @@ def test_tablet_scoring_survives_a_dropped_connection(live_server, browser, worl
     _view(page, "audit-scoring-offline", 8)
 
     context.set_offline(False)                              # back in range: the queue is re-sent in order
-    page.wait_for_function(f"JSON.parse(localStorage.getItem('{store_key}') || '[]').length === 0")
+    wait_until(page, f"JSON.parse(localStorage.getItem('{store_key}') || '[]').length === 0")
     page.locator("#net-status").get_by_text("已恢復連線").wait_for()
     for n in (11, 12, 13):
         _tap(page, n, "pass").locator(".saved-tick").wait_for()
-    page.wait_for_function("document.querySelector('#tally').innerText.includes('已合格 10／13')")
+    wait_until(page, "document.querySelector('#tally').innerText.includes('已合格 10／13')")
     _view(page, "audit-scoring-done", 12)
 
     db.session.expire_all()

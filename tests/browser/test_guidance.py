@@ -6,7 +6,7 @@ import pytest
 from portal.auth import roles
 from portal.extensions import db
 from portal.guidance.models import GrantApplication, GuidedHome
-from tests.browser.conftest import browser_login, screenshot
+from tests.browser.conftest import wait_until, browser_login, screenshot
 from tests.guidance.helpers import make_grant, make_home, make_officer, make_visit
 
 pytestmark = pytest.mark.browser
@@ -34,13 +34,13 @@ def test_grant_form_checks_the_cap_while_typing(live_server, page, world):
     page.fill("#item_guidance_fee", "8000")
     page.fill("#item_travel", "4600")
     page.locator("#item_travel").dispatch_event("change")
-    page.wait_for_function("document.querySelector('#cap-check').innerText.includes('輔導交通費每月最高 4,000 元')"
+    wait_until(page, "document.querySelector('#cap-check').innerText.includes('輔導交通費每月最高 4,000 元')"
                            " && document.querySelector('#cap-check').innerText.includes('12,600')")
     assert "<html" not in panel.inner_html()
     screenshot(page, "guidance-grant-over-cap")
     page.fill("#item_travel", "4000")
     page.locator("#item_travel").dispatch_event("change")
-    page.wait_for_function("document.querySelector('#cap-check').innerText.includes('符合上限規定')")
+    wait_until(page, "document.querySelector('#cap-check').innerText.includes('符合上限規定')")
     page.click("button[name=submit]")
     page.wait_for_url("**/guidance/grants/*")
     assert "已送出獎助申請，申請金額 12,000 元" in page.content()
