@@ -673,7 +673,7 @@ def _grant_form():
         abort(404)
     form.kind.data = kind
     org_id = current_user.organisation_id
-    homes = [h for h in queries.homes_of(org_id, include_dropped=False) if h.licensed_on is not None]
+    homes = [h for h in queries.homes_of(org_id, include_dropped=False) if h.stage == "contracted" and h.licensed_on]
     form.home_id.choices = [(0, "— 請選擇 —")] + [(h.id, f"{h.home_name}（{h.carer_name}）") for h in homes]
     this_year = clock.today().year
     form.year.choices = [(y, f"{y - 1911} 年") for y in (this_year - 1, this_year, this_year + 1)]
@@ -692,6 +692,10 @@ def grant_new():
     unit = current_user.organisation
     kind = form.kind.data
     home = homes.get(form.home_id.data or 0)
+    if home is None and form.home_id.data:
+        # Not selectable (not contracted yet, dropped): load it so the operation can say why.
+        home = db.session.execute(scoped(GuidedHome).where(GuidedHome.id == form.home_id.data,
+                                                           GuidedHome.guidance_org_id == unit.id)).scalar_one_or_none()
     check = None
     if request.method == "POST" and request.form.get("preview"):
         # Live preview (htmx): recompute the caps without saving.
