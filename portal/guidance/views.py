@@ -645,7 +645,10 @@ def _summary_context(unit, year):
     for g in grants:
         if g.status == "approved":
             approved[g.kind] += g.approved_amount or 0
+    as_of = min(end, clock.today())
+    stages = {h.id: rules.stage_on(h.stage_dates(), h.dropped_on, as_of) for h in homes}
     return {"unit": unit, "year": year, "profile": profile, "officers": officers, "homes": homes, "visits": visits,
+            "stages": stages, "as_of": as_of, "short_labels": rules.STAGE_SHORT_LABELS,
             "plans": plans, "grants": grants, "approved": approved, "progress": _unit_progress(unit, year),
             "stage_labels": rules.STAGE_LABELS, "paths": rules.QUALIFICATION_PATHS}
 
