@@ -1,15 +1,23 @@
 """Forms of the guidance area (zh-TW messages; ROC dates and years)."""
 import uuid
+from functools import partial
 
+import wtforms
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.formfields import ROCDateField
 from portal.guidance import rules
 from portal.guidance.models import (CONCLUSIONS, DEVELOPMENT_GRANT_ITEMS, GuidancePlan, HOME_GRANT_ITEMS, RATINGS,
                                     VISIT_MODES, VISIT_TOPICS)
-from portal.orgs.forms import MultiCheckboxField
+from portal.orgs.forms import MultiCheckboxField as _MultiCheckboxField
+
+# Choices come from the server; a value outside them was tampered with or went stale.
+PICK = "請從清單中選擇"
+SelectField = partial(wtforms.SelectField, invalid_choice_message=PICK)
+RadioField = partial(wtforms.RadioField, invalid_choice_message=PICK)
+MultiCheckboxField = partial(_MultiCheckboxField, invalid_choice_message=PICK)
 
 
 class AmountField(StringField):
@@ -223,7 +231,7 @@ class SettleForm(FlaskForm):
 class GrantForm(FlaskForm):
     submission_key = HiddenField()
     kind = HiddenField()
-    home_id = SelectField("托顧家庭", coerce=int, validators=[Optional()])
+    home_id = SelectField("托顧家庭", coerce=int, validators=[Optional()], validate_choice=False)  # checked by the operation
     year = SelectField("年度", coerce=int)
     month = SelectField("申請月份", coerce=int, choices=[(m, f"{m} 月") for m in range(1, 13)])
     equipment_self_funded = AmountField("設備費自籌款（元）", validators=[Optional()])

@@ -272,6 +272,14 @@ def _existing(model, submission_key):
     return db.session.execute(db.select(model).filter_by(submission_key=submission_key)).scalar_one_or_none()
 
 
+def _check_officer(home, officer_id, field="officer_id"):
+    if officer_id is None:
+        return
+    officer = db.session.get(GuidanceOfficer, officer_id)
+    if officer is None or officer.organisation_id != home.guidance_org_id:
+        raise Refused("請選擇本輔導單位的人員", field=field)
+
+
 def _require_active(home):
     if home.stage == "dropped":
         raise TransitionNotAllowed("此家庭已停止輔導，不能再新增紀錄。")
@@ -283,6 +291,7 @@ def add_assessment(actor, home: GuidedHome, data: dict, items: list, today: date
     if (done := _existing(CapacityAssessment, submission_key)) is not None:
         return done
     _require_active(home)
+    _check_officer(home, data.get("officer_id"))
     if data["assessed_on"] > today:
         raise Refused("日期不可晚於今天", field="assessed_on")
     row = CapacityAssessment(home_id=home.id, assessed_on=data["assessed_on"], officer_id=data.get("officer_id"),
@@ -327,6 +336,7 @@ def add_visit(actor, home: GuidedHome, data: dict, today: date, *, submission_ke
     if (done := _existing(GuidanceVisit, submission_key)) is not None:
         return done
     _require_active(home)
+    _check_officer(home, data.get("officer_id"))
     if data["visited_on"] > today:
         raise Refused("訪視日期不可晚於今天", field="visited_on")
     if data["visited_on"] < home.found_on:
@@ -425,8 +435,10 @@ def submit_grant(actor, org: Organisation, data: dict, *, submission_key=None) -
     if kind == "home":
         if home is None or home.guidance_org_id != org.id:
             raise Refused("請選擇本單位輔導的托顧家庭", field="home_id")
-        if home.licensed_on is None or home.stage == "dropped":
-            raise Refused("此家庭尚未取得設立許可或已停止輔導，不能申請輔導獎助", field="home_id")
+        if home.stage != "contracted" or home.licensed_on is None:
+            # §十六(一) funds guiding homes that hold a contract (「輔導已取得特約之托顧家庭」).
+            raise Refused("此家庭尚未完成特約或已停止輔導，不能申請輔導獎助；開發中的家庭請申請開發培植獎助",
+                          field="home_id")
     items = {k: int(v) for k, v in data["items"].items() if v}
     self_funded = int(data.get("equipment_self_funded") or 0) if kind == "home" else 0
     check = grant_check(org, kind, items, data["year"], data["month"], home=home, equipment_self_funded=self_funded)

@@ -352,6 +352,8 @@ STAGE_LABELS = {
     "contracted": "完成特約",
     "dropped": "停止輔導",
 }
+STAGE_SHORT_LABELS = {"found": "發掘", "env_checked": "環境檢核", "licence_applied": "申請許可", "licensed": "取得許可",
+                      "contracted": "完成特約", "dropped": "停止輔導"}
 STAGE_DATE_FIELDS = {
     "found": "found_on", "env_checked": "env_checked_on", "licence_applied": "licence_applied_on",
     "licensed": "licensed_on", "contracted": "contracted_on",
@@ -403,3 +405,15 @@ def stage_dates_problems(dates: dict, stage: str, today: date) -> dict:
             problems[s] = f"日期不可早於「{STAGE_LABELS[previous[0]]}」的日期"
         previous = (s, on)
     return problems
+
+
+def stage_on(dates: dict, dropped_on: date | None, day: date) -> str | None:
+    """Return the stage a home was at on `day` (None before it was found), e.g. at a year's end."""
+    if dropped_on is not None and dropped_on <= day:
+        return "dropped"
+    reached = None
+    for stage in STAGES:
+        on = dates.get(stage)
+        if on is not None and on <= day:
+            reached = stage
+    return reached

@@ -645,7 +645,10 @@ def _summary_context(unit, year):
     for g in grants:
         if g.status == "approved":
             approved[g.kind] += g.approved_amount or 0
+    as_of = min(end, clock.today())
+    stages = {h.id: rules.stage_on(h.stage_dates(), h.dropped_on, as_of) for h in homes}
     return {"unit": unit, "year": year, "profile": profile, "officers": officers, "homes": homes, "visits": visits,
+            "stages": stages, "as_of": as_of, "short_labels": rules.STAGE_SHORT_LABELS,
             "plans": plans, "grants": grants, "approved": approved, "progress": _unit_progress(unit, year),
             "stage_labels": rules.STAGE_LABELS, "paths": rules.QUALIFICATION_PATHS}
 
@@ -673,7 +676,7 @@ def _grant_form():
         abort(404)
     form.kind.data = kind
     org_id = current_user.organisation_id
-    homes = [h for h in queries.homes_of(org_id, include_dropped=False) if h.licensed_on is not None]
+    homes = [h for h in queries.homes_of(org_id, include_dropped=False) if h.stage == "contracted" and h.licensed_on]
     form.home_id.choices = [(0, "— 請選擇 —")] + [(h.id, f"{h.home_name}（{h.carer_name}）") for h in homes]
     this_year = clock.today().year
     form.year.choices = [(y, f"{y - 1911} 年") for y in (this_year - 1, this_year, this_year + 1)]
@@ -692,6 +695,10 @@ def grant_new():
     unit = current_user.organisation
     kind = form.kind.data
     home = homes.get(form.home_id.data or 0)
+    if home is None and form.home_id.data:
+        # Not selectable (not contracted yet, dropped): load it so the operation can say why.
+        home = db.session.execute(scoped(GuidedHome).where(GuidedHome.id == form.home_id.data,
+                                                           GuidedHome.guidance_org_id == unit.id)).scalar_one_or_none()
     check = None
     if request.method == "POST" and request.form.get("preview"):
         # Live preview (htmx): recompute the caps without saving.

@@ -214,7 +214,7 @@ def test_officer_account_must_belong_to_the_unit(client, world, login, app_ctx):
     login(_guide(world))
     page = client.post(f"/guidance/units/{unit.id}/officers/new", data={
         **OFFICER, "related_field": "y", "user_id": str(world.other_users[roles.GUIDANCE_STAFF].id)}).get_data(as_text=True)
-    assert "Not a valid choice" in page or "帳號須屬於本輔導單位" in page
+    assert "請從清單中選擇" in page
     assert db.session.execute(db.select(GuidanceOfficer).filter_by(organisation_id=unit.id)).first() is None
 
 
@@ -569,3 +569,33 @@ def test_decision_takes_a_row_lock(world, app_ctx):
         other.close()
     db.session.refresh(grant)
     assert grant.status == "submitted"
+
+
+def test_home_grant_needs_a_contracted_home(client, world, login, app_ctx, frozen):
+    home = make_home(world.orgs["guidance"], stage="licensed")
+    db.session.commit()
+    login(_guide(world))
+    page, key = _grant_form(client, "/guidance/grants/new?kind=home")
+    assert home.home_name not in page
+    page = client.post("/guidance/grants/new", data={"submission_key": key, "kind": "home", "home_id": home.id,
+                                                     "year": 2025, "month": 11, "item_guidance_fee": "1000"}
+                       ).get_data(as_text=True)
+    assert "尚未完成特約" in page
+    assert not db.session.execute(db.select(GrantApplication).filter_by(home_id=home.id)).first()
+
+
+def test_visit_refuses_another_units_officer(client, world, login, app_ctx, frozen):
+    home = make_home(world.orgs["guidance"])
+    foreign_officer = make_officer(world.orgs["guidance_other"], name="他會人員")
+    db.session.commit()
+    login(_guide(world))
+    page = client.post(f"/guidance/homes/{home.id}/visits/new", data={
+        "submission_key": "z" * 32, "visited_on": "114/11/18", "officer_id": foreign_officer.id, "mode": "onsite",
+        "topics": ["setup"], "content": "內容"}).get_data(as_text=True)
+    assert "請從清單中選擇" in page
+    assert not db.session.execute(db.select(GuidanceVisit).filter_by(home_id=home.id)).first()
+    from portal.errors import Refused
+    from portal.guidance import operations as ops
+    with pytest.raises(Refused):
+        ops.add_visit(_guide(world), home, {"visited_on": date(2025, 11, 1), "officer_id": foreign_officer.id,
+                                            "mode": "onsite", "topics": ["setup"], "content": "x"}, date(2025, 11, 20))
