@@ -17,7 +17,8 @@ def report_document(report) -> dict:
     if figures:
         flat = rules.flatten_figures(figures["table"], figures["breakdowns"])
         final = rules.apply_overrides(flat, {o.key: (o.value, o.reason) for o in report.overrides})
-        warnings = rules.table_inconsistencies(final)
+        person_rule = (figures.get("rules") or {}).get("person_rule", "last_status")
+        warnings = rules.table_inconsistencies(final, persons_add_up=person_rule == "last_status")
     sections = {key: dict(report.section(key).data) if report.section(key) else {} for key in SECTION_KEYS}
     return {
         "organisation_id": report.organisation_id,

@@ -104,11 +104,12 @@ def save_section(actor, report, key: str, data: dict, *, seen_version: int | Non
         raise Refused("沒有這個段落。")
     _require_editable(report)
     section = report.section(key)
-    if section is not None and seen_version is not None and seen_version != section.version:
-        raise StaleEdit("這個段落已被其他人更新，請重新載入後再修改；您輸入的內容仍保留在畫面上。")
     data = jsonable(data)
     if section is not None and section.data == data:
-        return section
+        return section          # a retry or a second autosave of the same text
+    # `seen_version` 0 means the form was opened before the section existed.
+    if section is not None and seen_version is not None and seen_version != section.version:
+        raise StaleEdit("這個段落已被其他人更新，請重新載入後再修改；您輸入的內容仍保留在畫面上。")
     before = section.data if section is not None else None
     if section is None:
         section = ReportSection(report=report, key=key, data=data, updated_by_id=actor.id)

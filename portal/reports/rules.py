@@ -258,11 +258,14 @@ def override_problem(value_text: str, reason: str, *, decimal_allowed: bool) -> 
     return None
 
 
-def table_inconsistencies(final: dict) -> list[str]:
-    """Return warnings when a column sum no longer equals its 合計 after overrides (person-days, subsidy)."""
+def table_inconsistencies(final: dict, *, persons_add_up: bool = True) -> list[str]:
+    """Return warnings when a column sum no longer equals its 合計 after overrides.
+
+    Persons add up only under the "last_status" rule (each client in one column).
+    """
     labels = {"person_days": "人日數", "subsidy": "申請服務補助金額", "persons": "人數"}
     problems = []
-    for row in ("person_days", "subsidy"):
+    for row in (("persons",) if persons_add_up else ()) + ("person_days", "subsidy"):
         parts = sum(Decimal(final[f"table.{row}.{k}"]["value"]) for k in WELFARE_KEYS)
         total = Decimal(final[f"table.{row}.total"]["value"])
         if parts != total:

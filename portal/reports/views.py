@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock
+from portal import calendar, clock
 from portal.auth import roles
 from portal.auth.access import get_or_404, require, roles_required, scoped
 from portal.dashboard.registry import ActionItem, action_source
@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.htmx import is_htmx, redirect_to, render
 from portal.nav import register_nav
 from portal.orgs.models import Organisation, overseen_org_ids
+from portal.orgs.standing import unit_summary
 from portal.reports import demo  # noqa: F401  (registers the demo seeder)
 from portal.reports import operations as ops
 from portal.reports import queries, rules
@@ -271,7 +272,7 @@ def save_section(report_id, key):
     error = None
     if form.validate_on_submit():
         try:
-            seen = int(form.version.data) if (form.version.data or "").isdigit() else None
+            seen = int(form.version.data) if (form.version.data or "").isdigit() else 0
             section = ops.save_section(current_user, report, key, form.data_out(), seen_version=seen)
             db.session.commit()
         except (StaleEdit, StaleDataError):
@@ -397,7 +398,8 @@ def upload_photo(report_id):
             file = form.photo.data
             raw = file.read() if file else b""
             stored = store_photo(raw, upload_dir, report.id)
-            ops.add_photo(current_user, report, month=form.month.data or None, caption=(form.caption.data or "").strip(),
+            ops.add_photo(current_user, report, month=form.month.data or None,
+                          caption=(form.caption.data or "").strip(),
                           stored=stored)
             db.session.commit()
         except PortalError as exc:
@@ -632,13 +634,16 @@ def report_actions(user, now):
             report = ops.find_report(user.organisation_id, year)
             if report is not None and report.state in (SUBMITTED, ACCEPTED, NOT_REQUIRED):
                 continue
+            url = url_for("reports.show", report_id=report.id) if report else url_for("reports.index", year=year)
+            if report is not None and report.received_at is not None:   # returned: receipt already counted
+                returned_on = report.decided_at.astimezone(clock.TAIPEI).date() if report.decided_at else None
+                items.append(ActionItem(f"{year - 1911}年度成果報告退回補正，請修正後再送出", url, area="成果報告",
+                                        detail=f"衛生局退回於 {calendar.roc_date(returned_on)}" if returned_on else ""))
+                continue
             due = due_date(year)
             left = rules.days_left(today, due)
-            title = f"{year - 1911}年度成果報告" + ("退回補正，請修正後再送出" if report and report.state == RETURNED
-                                                  else "待填寫送出")
-            url = url_for("reports.show", report_id=report.id) if report else url_for("reports.index", year=year)
             detail = f"剩 {left} 天" if left >= 0 else f"已逾期 {-left} 天（仍可送出，標示逾期）"
-            items.append(ActionItem(title, url, due=due, area="成果報告", detail=detail))
+            items.append(ActionItem(f"{year - 1911}年度成果報告待填寫送出", url, due=due, area="成果報告", detail=detail))
     elif user.role in REVIEWERS:
         pending = db.session.execute(db.select(ResultReport).where(ResultReport.state == SUBMITTED)
                                      .order_by(ResultReport.submitted_at)).scalars().all()
@@ -652,3 +657,22 @@ def report_actions(user, now):
             items.append(ActionItem(f"輔導之 {report.organisation.display_name} {report.roc_year}年度成果報告退回補正",
                                     url_for("reports.show", report_id=report.id), area="成果報告"))
     return items
+
+
+@unit_summary
+def report_summary(org_ids):
+    """「114年度成果報告：已核定」 for family-care units (orgs page, dispatch lists)."""
+    year = default_year(clock.today())
+    orgs = {o.id: o for o in _family_care_orgs(org_ids)} if org_ids else {}
+    if not orgs:
+        return {}
+    reports = {r.organisation_id: r for r in db.session.execute(db.select(ResultReport).where(
+        ResultReport.service_year == year, ResultReport.organisation_id.in_(list(orgs)))).scalars()}
+    facts = {}
+    for org_id in orgs:
+        report = reports.get(org_id)
+        label = STATE_LABELS[ops.status_of(report)]
+        if report is not None and report.late:
+            label += "（逾期收文）"
+        facts[org_id] = [f"{year - 1911}年度成果報告：{label}"]
+    return facts

@@ -14,7 +14,8 @@ def result_reports(world):
     photo = ReportPhoto(report=report, caption=FOREIGN_MARKER, stored_name="x.jpg", thumb_name="x-t.jpg",
                         mimetype="image/jpeg", width=10, height=10, size_bytes=1, sha256="0" * 64)
     db.session.add(photo)
-    db.session.add(ReportSubmission(report=report, number=1, snapshot={"sections": {"other": {"remarks": FOREIGN_MARKER}}}))
+    db.session.add(ReportSubmission(report=report, number=1,
+                                    snapshot={"sections": {"other": {"remarks": FOREIGN_MARKER}}}))
     db.session.flush()
     world.foreign["report_id"] = report.id
     world.foreign["photo_id"] = photo.id

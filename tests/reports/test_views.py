@@ -145,6 +145,19 @@ def test_stale_section_edit_refused_input_kept(client, world, login, home):
     assert "已被其他人更新" in response.get_data(as_text=True)
 
 
+def test_two_people_creating_the_same_section(client, world, login, home):
+    report = _start(client, login, world)
+    client.post(f"/reports/{report.id}/sections/other", data={"other-remarks": "甲先存", "other-version": ""})
+    page = client.post(f"/reports/{report.id}/sections/other", data={"other-remarks": "乙後存", "other-version": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已被其他人更新" in page and "乙後存" in page
+    db.session.expire_all()
+    assert report.section("other").data["remarks"] == "甲先存"
+    # A retry of exactly what was saved is fine whatever version it carries.
+    assert client.post(f"/reports/{report.id}/sections/other",
+                       data={"other-remarks": "甲先存", "other-version": ""}).status_code == 303
+
+
 def test_bad_input_shows_error_next_to_field(client, world, login, home):
     report = _start(client, login, world)
     page = client.post(f"/reports/{report.id}/sections/basics", data={
@@ -188,7 +201,8 @@ def test_submit_needs_every_section_then_locks(client, world, login, home):
     assert "尚有段落未完成" in page and "活動照片" in page
     _complete(client, report)
     from tests.reports.test_photos import jpeg_bytes
-    assert client.post(f"/reports/{report.id}/photos", data={"ph-photo": (io.BytesIO(jpeg_bytes()), "a.jpg"), "ph-month": "1"},
+    photo = {"ph-photo": (io.BytesIO(jpeg_bytes()), "a.jpg"), "ph-month": "1"}
+    assert client.post(f"/reports/{report.id}/photos", data=photo,
                        content_type="multipart/form-data").status_code == 303
     login(world.users[roles.B_STAFF])
     assert client.post(f"/reports/{report.id}/submit").status_code == 403   # the head submits
@@ -247,8 +261,11 @@ def test_return_with_comments_resubmit_and_accept(client, world, login, home):
     login(world.users[roles.B_HEAD])
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
     assert "請補充質化分析" in page and "退回補正" in page
+    dash = client.get("/").get_data(as_text=True)
+    assert "114年度成果報告退回補正，請修正後再送出" in dash and "已逾期" not in dash
     client.post(f"/reports/{report.id}/sections/satisfaction", data={
-        **COMPLETE["satisfaction"], "satisfaction-qualitative": "家屬肯定，建議增加活動。"})
+        **COMPLETE["satisfaction"], "satisfaction-qualitative": "家屬肯定，建議增加活動。",
+        "satisfaction-version": report.section("satisfaction").version})
     with clock.freeze(datetime(2026, 2, 1, 9, 0, tzinfo=clock.TAIPEI)):
         client.post(f"/reports/{report.id}/submit")
     db.session.expire_all()
@@ -325,6 +342,17 @@ def test_other_units_cannot_reach_a_report(client, world, login, home):
     for role in (roles.B_HEAD, roles.A_CASE_MANAGER):
         login(world.other_users[role])
         assert client.get(f"/reports/{report.id}").status_code in (403, 404)
-        assert client.post(f"/reports/{report.id}/sections/other", data={"other-remarks": "x"}).status_code in (403, 404)
+        response = client.post(f"/reports/{report.id}/sections/other", data={"other-remarks": "x"})
+        assert response.status_code in (403, 404)
     login(world.users[roles.A_CASE_MANAGER])
     assert client.get("/reports").status_code == 403
+
+
+def test_unit_summary_fact(client, world, login, home):
+    from portal.orgs.standing import unit_summaries
+    with clock.freeze(datetime(2026, 3, 1, 9, 0, tzinfo=clock.TAIPEI)):
+        assert "114年度成果報告：未填" in unit_summaries([home.id])[home.id]
+        _submitted(client, login, world)
+        assert "114年度成果報告：已送出" in unit_summaries([home.id])[home.id]
+        assert unit_summaries([world.orgs["b_other"].id])[world.orgs["b_other"].id] == [] or all(
+            "成果報告" not in f for f in unit_summaries([world.orgs["b_other"].id])[world.orgs["b_other"].id])
