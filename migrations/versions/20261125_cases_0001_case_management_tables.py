@@ -1,7 +1,7 @@
 """cases: case management tables
 
 Revision ID: cases_0001
-Revises: b24da9d3211a
+Revises: establishment_0001
 Create Date: 2026-11-25 11:51:53.800572
 
 """
@@ -13,7 +13,7 @@ import portal.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'cases_0001'
-down_revision = 'b24da9d3211a'
+down_revision = 'establishment_0001'
 branch_labels = None
 depends_on = None
 
