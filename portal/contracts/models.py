@@ -174,3 +174,46 @@ class ContractIneligibility(db.Model):
     @classmethod
     def visible_to(cls, user):
         return _unit_scope(cls, user)
+
+
+class ViolationFinding(db.Model):
+    """A verified violation (違規案件, case-management.md §12.1): one remediation notice, then improvement
+    or a sanction recorded as a contract action."""
+
+    __tablename__ = "violation_findings"
+    id = db.Column(db.Integer, primary_key=True)
+    organisation_id = db.Column(db.ForeignKey("organisations.id"), nullable=False, index=True)
+    kind = db.Column(db.String(20), nullable=False)
+    found_on = db.Column(db.Date, nullable=False)
+    description = db.Column(db.Text, nullable=False)
+    found_by_name = db.Column(db.String(60), nullable=False)
+    state = db.Column(db.String(20), nullable=False, default="found")
+    notice_on = db.Column(db.Date)
+    deadline = db.Column(db.Date)
+    notice_letter_ref = db.Column(db.String(60))
+    improved_on = db.Column(db.Date)
+    improvement_note = db.Column(db.Text)
+    sanction = db.Column(db.String(20))
+    sanction_action_id = db.Column(db.ForeignKey("contract_actions.id"))
+    prosecutor_referral = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    organisation = db.relationship("Organisation")
+    sanction_action = db.relationship(ContractAction)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def kind_label(self):
+        return rules.FINDING_KINDS.get(self.kind, self.kind)
+
+    def current_state(self, today):
+        return rules.finding_state(self.state, self.deadline, today)
+
+    def state_label(self, today):
+        return rules.FINDING_STATE_LABELS[self.current_state(today)]
+
+    @classmethod
+    def visible_to(cls, user):
+        return _unit_scope(cls, user)
