@@ -29,11 +29,26 @@ def contract_type_for(org) -> str | None:
 
 
 def _unit_scope(cls, user):
+    """Bureau: all; units: their own; guidance units: the homes they guide, read-only (seed 003 §十五(四))."""
     if user.sees_all:
         return true()
     if user.role in roles.A_ROLES | roles.B_ROLES:
         return cls.organisation_id == user.organisation_id
+    if user.role == roles.GUIDANCE_STAFF:
+        from portal.orgs.models import overseen_org_ids
+        return cls.organisation_id.in_(overseen_org_ids(user))
     return false()
+
+
+def may_see_unit(user, org_id) -> bool:
+    """Whether `user` may see a unit's contract standing and audit results."""
+    if user.sees_all or user.organisation_id == org_id:
+        return True
+    if user.role == roles.GUIDANCE_STAFF:
+        from portal.extensions import db as _db
+        from portal.orgs.models import overseen_org_ids
+        return org_id in set(_db.session.execute(overseen_org_ids(user)).scalars())
+    return False
 
 
 class Contract(db.Model):

@@ -14,7 +14,7 @@ from portal.contracts.basis import BASES, basis_choices, point_clauses
 from portal.contracts.forms import (ActionForm, ContractForm, FindingForm, ImprovedForm, NoticeForm, PointForm,
                                     RevokeForm, SanctionForm)
 from portal.contracts.models import (CONTRACT_TYPE_LABELS, Contract, ContractIneligibility, ViolationFinding,
-                                     ViolationPoint, contract_type_for)
+                                     ViolationPoint, contract_type_for, may_see_unit)
 from portal.contracts.operations import (accept_improvement, active_points, contracts_for_units, create_contract,
                                          issue_notice, pick_current, points_for_units, record_action,
                                          record_finding, record_violation_point, revoke_violation_point,
@@ -27,7 +27,7 @@ from portal.orgs.models import Organisation
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 CONTRACT_MANAGERS = (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
-CONTRACT_READERS = tuple(roles.COUNTY_WIDE_ROLES | roles.A_ROLES | roles.B_ROLES)
+CONTRACT_READERS = tuple(roles.COUNTY_WIDE_ROLES | roles.A_ROLES | roles.B_ROLES) + (roles.GUIDANCE_STAFF,)
 register_nav("特約", "contracts.index", CONTRACT_READERS, order=60)
 
 
@@ -41,7 +41,7 @@ def _unit_or_404(unit_id) -> Organisation:
     org = db.session.get(Organisation, unit_id)
     if org is None or contract_type_for(org) is None:
         abort(404)
-    if not current_user.sees_all and current_user.organisation_id != org.id:
+    if not may_see_unit(current_user, org.id):
         abort(404)
     return org
 
@@ -53,12 +53,15 @@ def _can_manage():
 @bp.route("")
 @roles_required(*CONTRACT_READERS)
 def index():
-    if not current_user.sees_all:
+    if not current_user.sees_all and current_user.role != roles.GUIDANCE_STAFF:
         return redirect_to(url_for("contracts.unit", unit_id=current_user.organisation_id))
     today = clock.today()
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
     stmt = db.select(Organisation).where(Organisation.kind.in_((roles.A_UNIT, roles.B_UNIT)))
+    if current_user.role == roles.GUIDANCE_STAFF:   # the homes it guides, read-only
+        from portal.orgs.models import overseen_org_ids
+        stmt = stmt.where(Organisation.id.in_(overseen_org_ids(current_user)))
     if kind in (roles.A_UNIT, roles.B_UNIT):
         stmt = stmt.where(Organisation.kind == kind)
     units = db.session.execute(stmt.order_by(Organisation.kind, Organisation.name)).scalars().all()
@@ -177,8 +180,11 @@ def act(contract_id, action):
             flash(f"已登錄「{spec.label}」。", "success")
             return redirect_to(url_for("contracts.unit", unit_id=contract.organisation_id))
     bases = {code: {"title": b.title, "text": b.text} for code, b in BASES.items()}
+    from flask import current_app
+    consequence_url = (url_for("audits.consequence", unit_id=contract.organisation_id)
+                       if "audits.consequence" in current_app.view_functions else None)
     return render("contracts/action_form.html", form=form, contract=contract, org=contract.organisation, spec=spec,
-                  allowed=allowed, why=why, bases=bases, today=today)
+                  allowed=allowed, why=why, bases=bases, today=today, consequence_url=consequence_url)
 
 
 @bp.route("/units/<int:unit_id>/points/new", methods=["GET", "POST"])
@@ -239,7 +245,7 @@ def pdf(contract_id):
     """特約歷程: the contract's period, status and every action with its legal basis (issue 8 item 8)."""
     from portal.pdf import pdf_response
     contract = get_or_404(Contract, contract_id)
-    require(contract.organisation_id == current_user.organisation_id or current_user.sees_all)
+    require(may_see_unit(current_user, contract.organisation_id))
     points = db.session.execute(db.select(ViolationPoint).filter_by(organisation_id=contract.organisation_id)
                                 .where(ViolationPoint.occurred_on >= contract.starts_on,
                                        ViolationPoint.occurred_on <= contract.ends_on)
