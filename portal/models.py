@@ -16,6 +16,8 @@ from portal.cases.models import (  # noqa: F401
     Visit,
 )
 from portal.contracts.models import Contract, ContractAction, ContractIneligibility, ViolationPoint  # noqa: F401
+from portal.contracts.models import (Contract, ContractAction, ContractIneligibility, ViolationFinding,  # noqa: F401
+                                     ViolationPoint)
 from portal.audits.models import (Audit, AuditAmendment, AuditAnswer, AuditAnswerChange, AuditAssignment,  # noqa: F401
                                   AuditCorrection, AuditItem, AuditPhoto, AuditRound, AuditSection, AuditTemplate,
                                   AuditTemplateVersion)

@@ -109,3 +109,9 @@ class ConsequenceForm(FlaskForm):
     letter_ref = StringField("發文字號", validators=[Optional(), Length(max=60)])
     lead_id = SelectField("複查主評委員", coerce=int, validators=[Optional()])
     submission_key = HiddenField()
+
+
+class RescheduleForm(FlaskForm):
+    scheduled_on = ROCDateField("查核日期", validators=[DataRequired("請輸入查核日期")])
+    lead_id = SelectField("主評委員", coerce=int, validators=[DataRequired("請選擇主評委員")])
+    other_ids = SelectMultipleField("其他委員", coerce=int, validators=[Optional()])

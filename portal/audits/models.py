@@ -225,13 +225,17 @@ class Audit(db.Model):
 
     @classmethod
     def visible_to(cls, user):
-        """Bureau: all; auditors: the audits they are assigned; units: their own audits."""
+        """Bureau: all; auditors: the audits they are assigned; units: their own audits; guidance units:
+        finalised audits of the homes they guide."""
         if user.sees_all:
             return true()
         if user.role == roles.AUDITOR:
             return exists().where(and_(AuditAssignment.audit_id == cls.id, AuditAssignment.user_id == user.id))
         if user.role in roles.A_ROLES | roles.B_ROLES:
             return and_(cls.organisation_id == user.organisation_id, cls.status != "cancelled")
+        if user.role == roles.GUIDANCE_STAFF:   # results of the homes it guides, read-only
+            from portal.orgs.models import overseen_org_ids
+            return and_(cls.organisation_id.in_(overseen_org_ids(user)), cls.status == "finalised")
         return false()
 
 

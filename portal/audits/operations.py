@@ -534,3 +534,35 @@ def act_on_standing(actor, org, *, today, effective_on, reason, letter_ref=None,
                                  lead=lead or source.lead, others=[u for u in source.auditors if u is not (lead or source.lead)],
                                  audit_type="recheck", recheck_of=source)
     return what, action, recheck
+
+
+def reschedule_audit(actor, audit, *, scheduled_on, lead, others=()):
+    """Move a not-yet-started audit or change its auditors; the sheet version follows the new date."""
+    from portal.audits.models import AuditAnswer, AuditAssignment
+    if audit.status != "scheduled":
+        raise TransitionNotAllowed("已開始評分或已結束的查核不能改期；如需更換委員請取消後重新排定。")
+    if lead is None:
+        raise Refused("請選擇主評委員。", field="lead_id")
+    round_ = audit.round
+    if round_ is not None and not (round_.starts_on <= scheduled_on <= round_.ends_on):
+        raise Refused("查核日期須在梯次期間內。", field="scheduled_on")
+    before = {**snapshot(audit, AUDIT_FIELDS), "auditors": [a.user_id for a in audit.assignments]}
+    version = version_for(audit.template_version.template, scheduled_on)
+    if version is not None and version.id != audit.template_version_id:
+        for answer in list(audit.answers):
+            db.session.delete(answer)
+        db.session.flush()
+        audit.template_version = version
+        for item in version.items:
+            db.session.add(AuditAnswer(audit_id=audit.id, item_id=item.id, revision=0))
+    audit.scheduled_on = scheduled_on
+    audit.assignments.clear()
+    db.session.flush()
+    audit.assignments.append(AuditAssignment(user_id=lead.id, is_lead=True))
+    for other in others:
+        if other.id != lead.id:
+            audit.assignments.append(AuditAssignment(user_id=other.id, is_lead=False))
+    db.session.flush()
+    log_change(actor, audit, "audit.reschedule", before=before,
+               after={**snapshot(audit, AUDIT_FIELDS), "auditors": [a.user_id for a in audit.assignments]})
+    return audit

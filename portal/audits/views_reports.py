@@ -17,6 +17,7 @@ from portal.auth.access import get_or_404, roles_required
 from portal.auth.models import User
 from portal.calendar import roc_date
 from portal.contracts.basis import BASES
+from portal.contracts.models import may_see_unit
 from portal.contracts.operations import contracts_for_units, pick_current
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
 from portal.extensions import db
@@ -38,7 +39,7 @@ def _unit_or_404(unit_id) -> Organisation:
     org = db.session.get(Organisation, unit_id)
     if org is None or org.kind not in (roles.A_UNIT, roles.B_UNIT):
         abort(404)
-    if not current_user.sees_all and current_user.organisation_id != org.id:
+    if not may_see_unit(current_user, org.id):
         abort(404)
     return org
 

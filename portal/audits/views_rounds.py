@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.audits import operations as ops
-from portal.audits.forms import CancelAuditForm, RoundForm, ScheduleForm
+from portal.audits.forms import CancelAuditForm, RescheduleForm, RoundForm, ScheduleForm
 from portal.audits.models import Audit, AuditRound
 from portal.audits.queries import unit_standings
 from portal.audits.views import ASSIGNABLE_ROLES, AUDIT_MANAGERS, bp, field_error
@@ -103,3 +103,34 @@ def cancel(audit_id):
     if audit.round_id:
         return redirect_to(url_for("audits.round_show", round_id=audit.round_id))
     return redirect_to(url_for("audits.show", audit_id=audit.id))
+
+
+@bp.route("/<int:audit_id>/reschedule", methods=["POST"])
+@roles_required(*AUDIT_MANAGERS)
+def reschedule(audit_id):
+    audit = get_or_404(Audit, audit_id)
+    form = RescheduleForm()
+    _auditor_choices(form)
+    if not form.validate_on_submit():
+        flash("改期資料有誤：" + "；".join(e for errs in form.errors.values() for e in errs), "error")
+    else:
+        lead = db.session.get(User, form.lead_id.data)
+        others = [u for u in (db.session.get(User, i) for i in form.other_ids.data or []) if u is not None]
+        try:
+            ops.reschedule_audit(current_user, audit, scheduled_on=form.scheduled_on.data, lead=lead, others=others)
+        except (Refused, TransitionNotAllowed) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("已更新查核日期與委員。", "success")
+    return redirect_to(url_for("audits.show", audit_id=audit.id))
+
+
+def _auditor_choices(form):
+    auditors = db.session.execute(db.select(User).where(User.role.in_(ASSIGNABLE_ROLES), User.active)
+                                  .order_by(User.role, User.full_name)).scalars().all()
+    choices = [(u.id, f"{u.full_name}（{u.job_title or u.role_label}）") for u in auditors]
+    form.lead_id.choices = [(0, "— 請選擇 —")] + choices
+    form.other_ids.choices = choices
+    return form

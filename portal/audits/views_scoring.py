@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import clock
 from portal.audits import operations as ops
 from portal.audits import rules
-from portal.audits.forms import AmendForm, CorrectionForm, FinaliseForm, ReviewCorrectionForm
+from portal.audits.forms import AmendForm, CancelAuditForm, CorrectionForm, FinaliseForm, ReviewCorrectionForm
 from portal.audits.models import Audit, AuditAnswer, AuditCorrection, AuditItem, AuditPhoto
 from portal.audits.queries import next_audit_date, unit_standings
 from portal.audits.views import AUDIT_MANAGERS, AUDIT_READERS, CORRECTION_FILERS, bp
@@ -316,6 +316,14 @@ def show(audit_id):
     amend_form = AmendForm()
     amend_form.item_id.choices = [(i.id, f"第 {i.number} 題　{i.title}") for i in audit.template_version.items]
     standing = unit_standings([audit.organisation_id])[audit.organisation_id] if audit.finalised else None
+    reschedule_form = None
+    if is_manager and audit.status == "scheduled":
+        from portal.audits.forms import RescheduleForm
+        from portal.audits.views_rounds import _auditor_choices
+        reschedule_form = _auditor_choices(RescheduleForm())
+        reschedule_form.scheduled_on.data = audit.scheduled_on
+        reschedule_form.lead_id.data = audit.lead.id if audit.lead else 0
+        reschedule_form.other_ids.data = [a.user_id for a in audit.assignments if not a.is_lead]
     return render("audits/show.html", audit=audit, org=audit.organisation, version=audit.template_version,
                   groups=_groups(audit.template_version), answers=_answers(audit), can_see_scores=can_see_scores,
                   corrections=corrections, amendments=amendments, is_manager=is_manager, amend_form=amend_form,
@@ -323,7 +331,8 @@ def show(audit_id):
                             and current_user.organisation_id == audit.organisation_id),
                   correction_form=CorrectionForm(), review_form=ReviewCorrectionForm(),
                   due=next_audit_date(audit.organisation_id, today) if audit.passed is False else None,
-                  standing=standing, today=today, tally=ops.audit_tally(audit) if can_see_scores else None)
+                  standing=standing, today=today, tally=ops.audit_tally(audit) if can_see_scores else None,
+                  reschedule_form=reschedule_form, cancel_form=CancelAuditForm())
 
 
 @bp.route("/<int:audit_id>/amend", methods=["POST"])

@@ -19,3 +19,15 @@ def seed_contracts(ctx):
     record_violation_point(officer, ctx.orgs["b2"], occurred_on=occurred, clause="拒絕訪查輔導之行為。",
                            description="衛生局訪查輔導人員到訪時，家托員拒絕開門並拒絕出示服務紀錄。（示範資料）",
                            letter_ref="示衛長字第1140000001號", today=ctx.today)
+
+
+@demo_seeder(order=41)
+def seed_findings(ctx):
+    """西區A單位: a verified finding with a remediation notice running (case-management.md §12)."""
+    from portal.contracts.operations import issue_notice, record_finding
+    officer = ctx.users["officer"]
+    found = ctx.today - timedelta(days=10)
+    finding = record_finding(officer, ctx.orgs["a2"], kind="false_records", found_on=found, today=ctx.today,
+                             description="抽查發現 1 案個案住院期間仍登打電訪紀錄。（示範資料）")
+    issue_notice(officer, finding, notice_on=found, deadline=ctx.today + timedelta(days=4),
+                 letter_ref="示衛長字第1140000002號", today=ctx.today)

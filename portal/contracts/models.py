@@ -29,11 +29,26 @@ def contract_type_for(org) -> str | None:
 
 
 def _unit_scope(cls, user):
+    """Bureau: all; units: their own; guidance units: the homes they guide, read-only (seed 003 §十五(四))."""
     if user.sees_all:
         return true()
     if user.role in roles.A_ROLES | roles.B_ROLES:
         return cls.organisation_id == user.organisation_id
+    if user.role == roles.GUIDANCE_STAFF:
+        from portal.orgs.models import overseen_org_ids
+        return cls.organisation_id.in_(overseen_org_ids(user))
     return false()
+
+
+def may_see_unit(user, org_id) -> bool:
+    """Whether `user` may see a unit's contract standing and audit results."""
+    if user.sees_all or user.organisation_id == org_id:
+        return True
+    if user.role == roles.GUIDANCE_STAFF:
+        from portal.extensions import db as _db
+        from portal.orgs.models import overseen_org_ids
+        return org_id in set(_db.session.execute(overseen_org_ids(user)).scalars())
+    return False
 
 
 class Contract(db.Model):
@@ -170,6 +185,49 @@ class ContractIneligibility(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow)
 
     __table_args__ = (db.UniqueConstraint("organisation_id", "year"),)
+
+    @classmethod
+    def visible_to(cls, user):
+        return _unit_scope(cls, user)
+
+
+class ViolationFinding(db.Model):
+    """A verified violation (違規案件, case-management.md §12.1): one remediation notice, then improvement
+    or a sanction recorded as a contract action."""
+
+    __tablename__ = "violation_findings"
+    id = db.Column(db.Integer, primary_key=True)
+    organisation_id = db.Column(db.ForeignKey("organisations.id"), nullable=False, index=True)
+    kind = db.Column(db.String(20), nullable=False)
+    found_on = db.Column(db.Date, nullable=False)
+    description = db.Column(db.Text, nullable=False)
+    found_by_name = db.Column(db.String(60), nullable=False)
+    state = db.Column(db.String(20), nullable=False, default="found")
+    notice_on = db.Column(db.Date)
+    deadline = db.Column(db.Date)
+    notice_letter_ref = db.Column(db.String(60))
+    improved_on = db.Column(db.Date)
+    improvement_note = db.Column(db.Text)
+    sanction = db.Column(db.String(20))
+    sanction_action_id = db.Column(db.ForeignKey("contract_actions.id"))
+    prosecutor_referral = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
+    created_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    organisation = db.relationship("Organisation")
+    sanction_action = db.relationship(ContractAction)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def kind_label(self):
+        return rules.FINDING_KINDS.get(self.kind, self.kind)
+
+    def current_state(self, today):
+        return rules.finding_state(self.state, self.deadline, today)
+
+    def state_label(self, today):
+        return rules.FINDING_STATE_LABELS[self.current_state(today)]
 
     @classmethod
     def visible_to(cls, user):

@@ -281,3 +281,98 @@ def points_for_units(org_ids, year) -> dict:
         result[org_id] = count
     return result
 
+
+
+# --- violation findings (§12.1; WE-15) -----------------------------------------------------
+
+FINDING_FIELDS = ("kind", "found_on", "state", "notice_on", "deadline", "improved_on", "sanction",
+                  "sanction_action_id", "prosecutor_referral")
+
+
+def record_finding(actor, org, *, kind, found_on, description, today):
+    from portal.contracts.models import ViolationFinding
+    if contract_type_for(org) is None:
+        raise Refused("只有特約單位可以登錄違規案件。")
+    if kind not in rules.FINDING_KINDS:
+        raise Refused("請選擇違規類型。", field="kind")
+    if found_on > today:
+        raise Refused("查證日期不可晚於今天。", field="found_on")
+    if not (description or "").strip():
+        raise Refused("請說明查證事實。", field="description")
+    finding = ViolationFinding(organisation_id=org.id, kind=kind, found_on=found_on, description=description.strip(),
+                               found_by_name=_name(actor), state="found")
+    db.session.add(finding)
+    db.session.flush()
+    log_change(actor, finding, "violation_finding.create", after=snapshot(finding, FINDING_FIELDS))
+    return finding
+
+
+def _finding_step(actor, finding, step, today, seen_version):
+    db.session.refresh(finding, with_for_update=True)
+    state = finding.current_state(today)
+    if step not in rules.finding_actions(state, finding.kind):
+        if step == "notice" and finding.notice_on is not None:
+            raise TransitionNotAllowed("限期補正通知以1次為限，此案已於先前通知，不能再次通知。")
+        raise TransitionNotAllowed(f"此違規案件目前為「{rules.FINDING_STATE_LABELS[state]}」，不能執行此操作。")
+    if seen_version is not None and seen_version != finding.version:
+        raise StaleEdit()
+    return snapshot(finding, FINDING_FIELDS)
+
+
+def issue_notice(actor, finding, *, notice_on, deadline, letter_ref=None, today, seen_version=None):
+    """Notify the unit to correct by a deadline — at most once (R-VIO-01: 上限為1次)."""
+    before = _finding_step(actor, finding, "notice", today, seen_version)
+    if notice_on > today:
+        raise Refused("通知日期不可晚於今天。", field="notice_on")
+    if deadline <= notice_on:
+        raise Refused("改善期限須晚於通知日期。", field="deadline")
+    finding.state, finding.notice_on, finding.deadline = "notice_issued", notice_on, deadline
+    finding.notice_letter_ref = (letter_ref or "").strip() or None
+    db.session.flush()
+    log_change(actor, finding, "violation_finding.notice", before=before, after=snapshot(finding, FINDING_FIELDS))
+    return finding
+
+
+def accept_improvement(actor, finding, *, improved_on, note, today, seen_version=None):
+    before = _finding_step(actor, finding, "improved", today, seen_version)
+    if improved_on > finding.deadline or improved_on > today:
+        raise Refused("改善日期須在改善期限內且不晚於今天。", field="improved_on")
+    finding.state, finding.improved_on = "improved", improved_on
+    finding.improvement_note = (note or "").strip() or None
+    db.session.flush()
+    log_change(actor, finding, "violation_finding.improved", before=before, after=snapshot(finding, FINDING_FIELDS))
+    return finding
+
+
+def sanction_finding(actor, finding, contract, *, sanction, start, reason, today, letter_ref=None,
+                     prosecutor_referral=False, seen_version=None, submission_key=None):
+    """Sanction an overdue finding (or terminate directly, R-VIO-02) through a contract action."""
+    step = "terminate" if finding.current_state(today) == "found" else "sanction"
+    before = _finding_step(actor, finding, step, today, seen_version)
+    if step == "terminate" and sanction != "terminate":
+        raise Refused("未經限期補正者只能直接終止契約。", field="sanction")
+    if sanction not in rules.SANCTIONS:
+        raise Refused("請選擇處分。", field="sanction")
+    if contract is None:
+        raise Refused("此單位尚未登錄特約，無法處分。")
+    text = f"{finding.kind_label}（{_roc(finding.found_on)}查證屬實）：{(reason or '').strip()}".rstrip("：")
+    common = dict(reason=text, today=today, letter_ref=letter_ref, source_type="violation_finding",
+                  source_id=finding.id, submission_key=submission_key)
+    basis = "quality" if finding.kind == "selling" else "violation"
+    if sanction == "stop_3_months":
+        action = stop_dispatch(actor, contract, start=start, basis_code=basis, **common)
+    elif sanction == "pause_dispatch":
+        action = record_action(actor, contract, "pause_dispatch", basis_code="art19", effective_on=start, **common)
+    else:
+        action = record_action(actor, contract, "terminate", basis_code=basis if basis == "quality" else "art20",
+                               effective_on=start, **common)
+    finding.state, finding.sanction, finding.sanction_action_id = "sanctioned", sanction, action.id
+    finding.prosecutor_referral = bool(prosecutor_referral)
+    db.session.flush()
+    log_change(actor, finding, "violation_finding.sanction", before=before, after=snapshot(finding, FINDING_FIELDS))
+    return action
+
+
+def _roc(day):
+    from portal.calendar import roc_date
+    return roc_date(day)

@@ -153,3 +153,43 @@ def points_outcome(point_dates, year: int) -> dict:
     cancel = contract_cancelled(count)
     return {"year": year, "count": count, "cancel": cancel, "ineligible_year": year + 1 if cancel else None,
             "remaining": max(0, POINTS_THRESHOLD - count)}
+
+
+# --- Violation findings (違規案件), case-management.md §12 / §12.1 ---------------------------
+
+FINDING_KINDS = {
+    # R-VIO-02: may go straight to termination (decisions Q07)
+    "account": "使用他人帳號",
+    "unqualified": "聘用資格不符或未完成資格之個管人員",
+    # R-VIO-03: one remediation notice, then 停止派案3個月
+    "false_records": "服務紀錄登打不實",
+    # family-care.md §8.2 item 7(7): 推銷 … 經查屬實，立即終止合約
+    "selling": "向個案、家屬推銷保健產品、藥物、保險等",
+    "other": "其他違反特約規定",
+}
+DIRECT_TERMINATION_KINDS = frozenset({"account", "unqualified", "selling"})
+FINDING_STATE_LABELS = {"found": "查證屬實", "notice_issued": "已通知限期補正", "overdue": "逾期未改善",
+                        "improved": "已改善", "sanctioned": "已處分"}
+SANCTIONS = {
+    "stop_3_months": "停止派案3個月",
+    "pause_dispatch": "暫停派案（契約第19條）",
+    "terminate": "終止契約（契約第20條）",
+}
+
+
+def finding_state(state: str, deadline: date | None, today: date) -> str:
+    """A notice whose deadline has passed without improvement is 逾期未改善 (WE-15: overdue the day after)."""
+    if state == "notice_issued" and deadline is not None and today >= notice_overdue_on(deadline):
+        return "overdue"
+    return state
+
+
+def finding_actions(state: str, kind: str) -> list[str]:
+    """What the bureau may do next with a finding in `state` (§12.1; at most one notice, R-VIO-01)."""
+    if state == "found":
+        return ["notice", "terminate"] if kind in DIRECT_TERMINATION_KINDS else ["notice"]
+    if state == "notice_issued":
+        return ["improved"]
+    if state == "overdue":
+        return ["sanction"]
+    return []

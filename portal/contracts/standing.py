@@ -3,6 +3,7 @@ from portal.auth import roles
 from portal.calendar import roc_date
 from portal.contracts import rules
 from portal.contracts.operations import contracts_for_units, ineligibility, pick_current, points_for_units
+from portal.dashboard.registry import ActionItem, action_source
 from portal.orgs.standing import referral_blocker, unit_summary
 
 
@@ -56,3 +57,23 @@ def contract_facts(org_ids) -> dict:
         if items:
             facts[org_id] = items
     return facts
+
+
+@action_source
+def findings_to_act_on(user, now):
+    """Bureau: overdue remediation notices wait for a sanction. Units: a notice to correct by its deadline."""
+    from flask import url_for
+    from portal.contracts.models import ViolationFinding
+    from portal.extensions import db
+    today = now.date()
+    if user.role in (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
+        rows = db.session.execute(db.select(ViolationFinding).filter_by(state="notice_issued")).scalars().all()
+        return [ActionItem(f"{f.organisation.display_name}違規案件逾期未改善（{f.kind_label}），請決定處分",
+                           url_for("contracts.finding", finding_id=f.id), due=f.deadline, area="特約")
+                for f in rows if f.current_state(today) == "overdue"]
+    if user.role in roles.A_ROLES | roles.B_ROLES:
+        rows = db.session.execute(db.select(ViolationFinding).filter_by(
+            organisation_id=user.organisation_id, state="notice_issued")).scalars().all()
+        return [ActionItem(f"衛生局通知限期補正：{f.kind_label}", url_for("contracts.finding", finding_id=f.id),
+                           due=f.deadline, area="特約") for f in rows]
+    return []

@@ -11,11 +11,14 @@ from portal.auth.access import get_or_404, require, roles_required
 from portal.contracts import demo  # noqa: F401  (registers the demo seeder)
 from portal.contracts import rules, standing  # noqa: F401  (registers the referral blocker and unit facts)
 from portal.contracts.basis import BASES, basis_choices, point_clauses
-from portal.contracts.forms import ActionForm, ContractForm, PointForm, RevokeForm
-from portal.contracts.models import CONTRACT_TYPE_LABELS, Contract, ContractIneligibility, ViolationPoint, contract_type_for
-from portal.contracts.operations import (active_points, contracts_for_units, create_contract, pick_current,
-                                         points_for_units, record_action, record_violation_point,
-                                         revoke_violation_point, unit_contracts)
+from portal.contracts.forms import (ActionForm, ContractForm, FindingForm, ImprovedForm, NoticeForm, PointForm,
+                                    RevokeForm, SanctionForm)
+from portal.contracts.models import (CONTRACT_TYPE_LABELS, Contract, ContractIneligibility, ViolationFinding,
+                                     ViolationPoint, contract_type_for, may_see_unit)
+from portal.contracts.operations import (accept_improvement, active_points, contracts_for_units, create_contract,
+                                         issue_notice, pick_current, points_for_units, record_action,
+                                         record_finding, record_violation_point, revoke_violation_point,
+                                         sanction_finding, unit_contracts)
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -24,7 +27,7 @@ from portal.orgs.models import Organisation
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 CONTRACT_MANAGERS = (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
-CONTRACT_READERS = tuple(roles.COUNTY_WIDE_ROLES | roles.A_ROLES | roles.B_ROLES)
+CONTRACT_READERS = tuple(roles.COUNTY_WIDE_ROLES | roles.A_ROLES | roles.B_ROLES) + (roles.GUIDANCE_STAFF,)
 register_nav("特約", "contracts.index", CONTRACT_READERS, order=60)
 
 
@@ -38,7 +41,7 @@ def _unit_or_404(unit_id) -> Organisation:
     org = db.session.get(Organisation, unit_id)
     if org is None or contract_type_for(org) is None:
         abort(404)
-    if not current_user.sees_all and current_user.organisation_id != org.id:
+    if not may_see_unit(current_user, org.id):
         abort(404)
     return org
 
@@ -50,12 +53,15 @@ def _can_manage():
 @bp.route("")
 @roles_required(*CONTRACT_READERS)
 def index():
-    if not current_user.sees_all:
+    if not current_user.sees_all and current_user.role != roles.GUIDANCE_STAFF:
         return redirect_to(url_for("contracts.unit", unit_id=current_user.organisation_id))
     today = clock.today()
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
     stmt = db.select(Organisation).where(Organisation.kind.in_((roles.A_UNIT, roles.B_UNIT)))
+    if current_user.role == roles.GUIDANCE_STAFF:   # the homes it guides, read-only
+        from portal.orgs.models import overseen_org_ids
+        stmt = stmt.where(Organisation.id.in_(overseen_org_ids(current_user)))
     if kind in (roles.A_UNIT, roles.B_UNIT):
         stmt = stmt.where(Organisation.kind == kind)
     units = db.session.execute(stmt.order_by(Organisation.kind, Organisation.name)).scalars().all()
@@ -88,7 +94,9 @@ def unit(unit_id):
     points_by_year = {y: [p for p in points if p.year == y] for y in years}
     bars = db.session.execute(db.select(ContractIneligibility).filter_by(organisation_id=org.id)
                               .order_by(ContractIneligibility.year)).scalars().all()
-    return render("contracts/unit.html", org=org, contracts=contracts, current=current, today=today,
+    findings = db.session.execute(db.select(ViolationFinding).filter_by(organisation_id=org.id)
+                                  .order_by(ViolationFinding.found_on.desc())).scalars().all()
+    return render("contracts/unit.html", org=org, contracts=contracts, current=current, today=today, findings=findings,
                   points_by_year=points_by_year, revoked=revoked, bars=bars, can_manage=_can_manage(),
                   actions=rules.ACTIONS, blocks=standing.contract_blocks_referrals(org, today),
                   revoke_form=RevokeForm(), threshold=rules.POINTS_THRESHOLD, audits_url=_audits_url(org))
@@ -172,8 +180,11 @@ def act(contract_id, action):
             flash(f"已登錄「{spec.label}」。", "success")
             return redirect_to(url_for("contracts.unit", unit_id=contract.organisation_id))
     bases = {code: {"title": b.title, "text": b.text} for code, b in BASES.items()}
+    from flask import current_app
+    consequence_url = (url_for("audits.consequence", unit_id=contract.organisation_id)
+                       if "audits.consequence" in current_app.view_functions else None)
     return render("contracts/action_form.html", form=form, contract=contract, org=contract.organisation, spec=spec,
-                  allowed=allowed, why=why, bases=bases, today=today)
+                  allowed=allowed, why=why, bases=bases, today=today, consequence_url=consequence_url)
 
 
 @bp.route("/units/<int:unit_id>/points/new", methods=["GET", "POST"])
@@ -234,7 +245,7 @@ def pdf(contract_id):
     """特約歷程: the contract's period, status and every action with its legal basis (issue 8 item 8)."""
     from portal.pdf import pdf_response
     contract = get_or_404(Contract, contract_id)
-    require(contract.organisation_id == current_user.organisation_id or current_user.sees_all)
+    require(may_see_unit(current_user, contract.organisation_id))
     points = db.session.execute(db.select(ViolationPoint).filter_by(organisation_id=contract.organisation_id)
                                 .where(ViolationPoint.occurred_on >= contract.starts_on,
                                        ViolationPoint.occurred_on <= contract.ends_on)
@@ -266,3 +277,93 @@ def _field_error(form, exc):
     else:
         flash(str(exc), "error")
 
+
+
+# --- violation findings (違規案件, case-management.md §12) --------------------------------------
+
+@bp.route("/units/<int:unit_id>/findings/new", methods=["GET", "POST"])
+@roles_required(*CONTRACT_MANAGERS)
+def finding_new(unit_id):
+    org = _unit_or_404(unit_id)
+    form = FindingForm()
+    form.kind.choices = [("", "— 請選擇 —")] + list(rules.FINDING_KINDS.items())
+    if request.method == "GET":
+        form.found_on.data = clock.today()
+    if form.validate_on_submit():
+        try:
+            finding = record_finding(current_user, org, kind=form.kind.data, found_on=form.found_on.data,
+                                     description=form.description.data, today=clock.today())
+        except Refused as exc:
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash("已登錄違規案件。", "success")
+            return redirect_to(url_for("contracts.finding", finding_id=finding.id))
+    return render("contracts/finding_new.html", form=form, org=org)
+
+
+def _finding_forms(finding, today):
+    notice, improved, sanction = NoticeForm(prefix="n"), ImprovedForm(prefix="i"), SanctionForm(prefix="s")
+    state = finding.current_state(today)
+    sanction.sanction.choices = ([("terminate", rules.SANCTIONS["terminate"])] if state == "found"
+                                 else list(rules.SANCTIONS.items()))
+    if request.method == "GET":
+        notice.notice_on.data, improved.improved_on.data, sanction.start.data = today, today, today
+        for form in (notice, improved, sanction):
+            form.version.data = finding.version
+        sanction.submission_key.data = uuid.uuid4().hex
+        if finding.kind == "false_records":
+            sanction.sanction.data = "stop_3_months"
+    return notice, improved, sanction
+
+
+@bp.route("/findings/<int:finding_id>", methods=["GET"])
+@roles_required(*CONTRACT_READERS)
+def finding(finding_id):
+    item = get_or_404(ViolationFinding, finding_id)
+    today = clock.today()
+    notice, improved, sanction = _finding_forms(item, today)
+    return render("contracts/finding.html", finding=item, org=item.organisation, today=today,
+                  actions=rules.finding_actions(item.current_state(today), item.kind) if _can_manage() else [],
+                  notice_form=notice, improved_form=improved, sanction_form=sanction)
+
+
+@bp.route("/findings/<int:finding_id>/<any(notice, improved, sanction):step>", methods=["POST"])
+@roles_required(*CONTRACT_MANAGERS)
+def finding_step(finding_id, step):
+    item = get_or_404(ViolationFinding, finding_id)
+    today = clock.today()
+    notice, improved, sanction = _finding_forms(item, today)
+    form = {"notice": notice, "improved": improved, "sanction": sanction}[step]
+    if form.validate_on_submit():
+        try:
+            seen = _int(form.version.data)
+            if step == "notice":
+                issue_notice(current_user, item, notice_on=form.notice_on.data, deadline=form.deadline.data,
+                             letter_ref=form.letter_ref.data, today=today, seen_version=seen)
+                message = "已通知限期補正。"
+            elif step == "improved":
+                accept_improvement(current_user, item, improved_on=form.improved_on.data, note=form.note.data,
+                                   today=today, seen_version=seen)
+                message = "已確認改善。"
+            else:
+                contract = pick_current(unit_contracts(item.organisation_id), today)
+                sanction_finding(current_user, item, contract, sanction=form.sanction.data, start=form.start.data,
+                                 reason=form.reason.data, letter_ref=form.letter_ref.data,
+                                 prosecutor_referral=form.prosecutor_referral.data, today=today,
+                                 seen_version=seen, submission_key=form.submission_key.data or None)
+                message = f"已處分：{rules.SANCTIONS[form.sanction.data]}。"
+        except (TransitionNotAllowed, StaleEdit, StaleDataError) as exc:
+            db.session.rollback()
+            flash(str(exc) if not isinstance(exc, StaleDataError) else str(StaleEdit()), "error")
+            return redirect_to(url_for("contracts.finding", finding_id=item.id))
+        except Refused as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect_to(url_for("contracts.finding", finding_id=item.id))
+    return render("contracts/finding.html", finding=item, org=item.organisation, today=today,
+                  actions=rules.finding_actions(item.current_state(today), item.kind),
+                  notice_form=notice, improved_form=improved, sanction_form=sanction)

@@ -15,11 +15,19 @@
   var netBox = document.getElementById("net-status");
   var inFlight = null, retryDelay = 3000, retryTimer = null, offline = false, hideTimer = null;
 
+  var MAX_AGE = 3 * 24 * 3600 * 1000;   // answers never sent within 3 days are dropped, not kept forever
   function load() {
-    try { return JSON.parse(window.localStorage.getItem(storeKey)) || []; } catch (e) { return []; }
+    try {
+      return (JSON.parse(window.localStorage.getItem(storeKey)) || []).filter(function (e) {
+        return Date.now() - e.at < MAX_AGE;
+      });
+    } catch (e) { return []; }
   }
   function store(queue) {
-    try { window.localStorage.setItem(storeKey, JSON.stringify(queue)); } catch (e) { /* full or blocked */ }
+    try {
+      if (queue.length) { window.localStorage.setItem(storeKey, JSON.stringify(queue)); }
+      else { window.localStorage.removeItem(storeKey); }   // nothing left behind once everything is sent
+    } catch (e) { /* full or blocked */ }
   }
   function newKey() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }

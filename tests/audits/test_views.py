@@ -456,3 +456,46 @@ def test_foreign_audit_invisible_to_units_and_other_auditors(client, world, logi
         page = client.get("/audits").get_data(as_text=True)
         assert FOREIGN_MARKER not in page
         assert client.get(f"/audits/{world.foreign['audit_id']}").status_code == 404
+
+
+def test_reschedule_before_scoring_only(client, world, login, team, app_ctx):
+    audit = team["audit"]
+    login(world.users[roles.BUREAU_OFFICER])
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    assert "改期或更換委員" in page
+    response = client.post(f"/audits/{audit.id}/reschedule", data={
+        "scheduled_on": "114/3/20", "lead_id": team["second"].id, "other_ids": [team["lead"].id]})
+    assert "已更新查核日期與委員" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    audit = db.session.get(Audit, audit.id)
+    assert audit.scheduled_on == date(2025, 3, 20) and audit.lead.id == team["second"].id
+    ops.answer_item(team["second"], audit, audit.template_version.items[0], outcome="pass")
+    db.session.commit()
+    response = client.post(f"/audits/{audit.id}/reschedule", data={
+        "scheduled_on": "114/3/25", "lead_id": team["second"].id})
+    assert "不能改期" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_guidance_unit_reads_its_guided_homes_only(client, world, login, app_ctx):
+    from portal.orgs.models import OrganisationLink
+    db.session.add(OrganisationLink(from_org_id=world.orgs["guidance"].id, to_org_id=world.orgs["b"].id,
+                                    relation="guides", read_only=True))
+    make_contract(world.orgs["b"], year=2025)
+    home = finished_audit(world.orgs["b"], world.users[roles.AUDITOR], on=date(2025, 3, 10), passed=False)
+    other = finished_audit(world.orgs["a"], world.users[roles.AUDITOR], on=date(2025, 3, 11), passed=True)
+    running = make_audit(world.orgs["b"], world.users[roles.AUDITOR], on=date(2025, 5, 1))
+    db.session.commit()
+    login(world.users[roles.GUIDANCE_STAFF])
+    assert client.get(f"/audits/{home.id}").status_code == 200
+    assert client.get(f"/audits/{home.id}.pdf").status_code == 200
+    assert client.get(f"/audits/{other.id}").status_code == 404
+    assert client.get(f"/audits/{running.id}").status_code == 404       # only finished results
+    assert client.get(f"/audits/units/{world.orgs['b'].id}").status_code == 200
+    assert client.get(f"/audits/units/{world.orgs['a'].id}").status_code == 404
+    page = client.get(f"/audits/{home.id}").get_data(as_text=True)
+    assert ">提報改善</button>" not in page and "辦理更正" not in page   # read-only
+    assert "甲家庭托顧" in client.get("/contracts").get_data(as_text=True)
+    assert client.get(f"/contracts/units/{world.orgs['b'].id}").status_code == 200
+    assert client.get(f"/contracts/units/{world.orgs['a'].id}").status_code == 404
+    assert client.post(f"/audits/{home.id}/corrections/{home.template_version.items[0].id}",
+                       data={"description": "x"}).status_code == 403

@@ -6,7 +6,7 @@ tests, which share this world, can still dispatch to the other unit.
 from datetime import timedelta
 
 from portal import clock
-from portal.contracts.operations import record_action, record_violation_point
+from portal.contracts.operations import record_action, record_finding, record_violation_point
 from tests.authz import foreign_data
 from tests.contracts.factories import make_contract
 from tests.factories import FOREIGN_MARKER
@@ -23,6 +23,9 @@ def contracts(world):
                   effective_on=start, paused_until=start, today=today)
     point, _ = record_violation_point(None, org, occurred_on=start, clause="拒絕訪查輔導之行為。",
                                       description=FOREIGN_MARKER + "違約事實", today=today)
+    finding = record_finding(None, org, kind="other", found_on=start, description=FOREIGN_MARKER + "查證事實",
+                             today=today)
+    world.foreign["finding_id"] = finding.id
     world.foreign["contract_id"] = contract.id
     world.foreign["point_id"] = point.id
     world.foreign["unit_id"] = org.id

@@ -84,3 +84,18 @@ def test_referral_block_reasons():
                                         **period) == ["特約期間已於114年12月31日屆滿"]
     assert "尚未生效" in rules.referral_block_reasons(status=rules.ACTIVE, paused_until=None,
                                                     today=date(2024, 12, 31), **period)[0]
+
+
+def test_we15_finding_becomes_overdue_after_its_deadline():
+    deadline = date(2025, 6, 16)
+    assert rules.finding_state("notice_issued", deadline, date(2025, 6, 16)) == "notice_issued"
+    assert rules.finding_state("notice_issued", deadline, date(2025, 6, 17)) == "overdue"
+    assert rules.finding_state("improved", deadline, date(2025, 7, 1)) == "improved"
+
+
+def test_finding_actions_one_notice_only():
+    assert rules.finding_actions("found", "false_records") == ["notice"]
+    assert rules.finding_actions("found", "account") == ["notice", "terminate"]   # R-VIO-02, Q07
+    assert rules.finding_actions("notice_issued", "false_records") == ["improved"]  # no second notice
+    assert rules.finding_actions("overdue", "false_records") == ["sanction"]
+    assert rules.finding_actions("sanctioned", "false_records") == []

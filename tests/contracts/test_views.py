@@ -8,6 +8,7 @@ from portal.auth import roles
 from portal.contracts import rules
 from portal.contracts.models import Contract, ContractAction, ContractIneligibility, ViolationPoint
 from portal.contracts.operations import record_violation_point, stop_dispatch
+from portal.errors import Refused
 from portal.extensions import db
 from portal.orgs.standing import referral_blockers, unit_summaries
 from tests.contracts.factories import make_contract
@@ -243,3 +244,72 @@ def test_contract_history_pdf(client, world, login, tmp_path):
     assert client.get(f"/contracts/{contract.id}.pdf").status_code == 200
     login(world.users[roles.A_UNIT_HEAD])
     assert client.get(f"/contracts/{contract.id}.pdf").status_code == 404
+
+
+def test_we15_finding_notice_once_overdue_then_three_month_stop(client, world, login, app_ctx):
+    from portal.contracts.models import ViolationFinding
+    unit = world.orgs["a"]
+    _contract(world, key="a", year=2025)
+    login(world.users[roles.BUREAU_OFFICER])
+    with clock.freeze(datetime(2025, 6, 2, 9, 0)):
+        response = client.post(f"/contracts/units/{unit.id}/findings/new", data={
+            "kind": "false_records", "found_on": "114/6/2", "description": "個案死亡後仍有服務紀錄"})
+        finding_id = int(response.headers["Location"].rsplit("/", 1)[1])
+        page = client.get(f"/contracts/findings/{finding_id}").get_data(as_text=True)
+        assert "通知限期補正" in page and "直接終止契約" not in page   # false records: a notice first
+        client.post(f"/contracts/findings/{finding_id}/notice", data={
+            "n-notice_on": "114/6/2", "n-deadline": "114/6/16", "n-letter_ref": "示衛長字第7號"})
+        response = client.post(f"/contracts/findings/{finding_id}/notice", data={
+            "n-notice_on": "114/6/2", "n-deadline": "114/6/30"})
+        assert "以1次為限" in client.get(response.headers["Location"]).get_data(as_text=True)
+    finding = db.session.get(ViolationFinding, finding_id)
+    assert finding.deadline == date(2025, 6, 16)
+    assert finding.current_state(date(2025, 6, 16)) == "notice_issued"
+    assert finding.current_state(date(2025, 6, 17)) == "overdue"
+    when = datetime(2025, 6, 17, 9, 0, tzinfo=clock.TAIPEI)
+    from portal.dashboard.registry import collect_action_items
+    assert any("逾期未改善" in i.title for i in collect_action_items(world.users[roles.BUREAU_OFFICER], when))
+    with clock.freeze(when):
+        response = client.post(f"/contracts/findings/{finding_id}/sanction", data={
+            "s-sanction": "stop_3_months", "s-start": "114/6/17", "s-reason": "屆期未改善",
+            "s-prosecutor_referral": "y", "s-submission_key": "sanction-1"})
+        assert "已處分：停止派案3個月" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    finding = db.session.get(ViolationFinding, finding_id)
+    assert finding.state == "sanctioned" and finding.prosecutor_referral
+    assert finding.sanction_action.ends_on == date(2025, 9, 16) and finding.sanction_action.basis_code == "violation"
+    assert referral_blockers(unit, date(2025, 9, 16)) and referral_blockers(unit, date(2025, 9, 17)) == []
+
+
+def test_account_misuse_may_go_straight_to_termination(client, world, login, app_ctx):
+    from portal.contracts.operations import record_finding, sanction_finding
+    contract = _contract(world, key="a", year=2025)
+    officer = world.users[roles.BUREAU_OFFICER]
+    finding = record_finding(officer, world.orgs["a"], kind="account", found_on=date(2025, 4, 1),
+                             description="個管師以他人帳號登入", today=date(2025, 4, 1))
+    action = sanction_finding(officer, finding, contract, sanction="terminate", start=date(2025, 4, 2),
+                              reason="依須知直接終止", today=date(2025, 4, 2))
+    assert action.action == "terminate" and contract.status == rules.TERMINATED and finding.state == "sanctioned"
+    other = record_finding(officer, world.orgs["a"], kind="other", found_on=date(2025, 4, 1), description="x",
+                           today=date(2025, 4, 1))
+    import pytest
+    from portal.errors import TransitionNotAllowed
+    with pytest.raises(TransitionNotAllowed):
+        sanction_finding(officer, other, contract, sanction="terminate", start=date(2025, 4, 2), reason="x",
+                         today=date(2025, 4, 2))
+
+
+def test_improvement_closes_a_finding(world, app_ctx):
+    from portal.contracts.operations import accept_improvement, issue_notice, record_finding
+    officer = world.users[roles.BUREAU_OFFICER]
+    finding = record_finding(officer, world.orgs["a"], kind="other", found_on=date(2025, 4, 1), description="x",
+                             today=date(2025, 4, 1))
+    issue_notice(officer, finding, notice_on=date(2025, 4, 1), deadline=date(2025, 4, 15), today=date(2025, 4, 1))
+    import pytest
+    from portal.errors import TransitionNotAllowed
+    with pytest.raises(TransitionNotAllowed, match="逾期未改善"):   # too late: the deadline has passed
+        accept_improvement(officer, finding, improved_on=date(2025, 4, 16), note="", today=date(2025, 4, 16))
+    with pytest.raises(Refused):
+        accept_improvement(officer, finding, improved_on=date(2025, 4, 14), note="", today=date(2025, 4, 12))
+    accept_improvement(officer, finding, improved_on=date(2025, 4, 10), note="已補正", today=date(2025, 4, 12))
+    assert finding.state == "improved" and finding.current_state(date(2025, 5, 1)) == "improved"
