@@ -152,3 +152,18 @@ def test_carer_views(client, world, home, login, app_ctx):
                                                             "c-expires_on": "116/1/1"}).status_code == 303
     page = client.get(f"/billing/homes/{home.id}/compliance").get_data(as_text=True)
     assert "林替代" in page and "115/03/01" in page
+
+
+def test_retention_report_lists_and_never_deletes(app, world, home, app_ctx):
+    from tests.billing.conftest import admit, record
+    admission = admit(world)
+    record(world, admission, date(2025, 3, 3))
+    with clock.freeze(datetime(2025, 3, 31, 9)):
+        ops.end_admission(world.users[roles.B_HEAD], admission, ended_on=date(2025, 3, 31), reason="遷居")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    early = runner.invoke(args=["billing", "retention-report", "--on", "2032-03-30"])
+    assert "已逾保存期限之收托個案檔案 0 筆" in early.output
+    late = runner.invoke(args=["billing", "retention-report", "--on", "2032-03-31"])
+    assert "已逾保存期限之收托個案檔案 1 筆" in late.output and "不會刪除" in late.output
+    assert db.session.get(type(admission), admission.id) is not None
