@@ -1,7 +1,7 @@
 """billing: family-care admissions, records, declarations, rates, compliance
 
 Revision ID: billing_0001
-Revises: b24da9d3211a
+Revises: audits_0002
 Create Date: 2026-11-25 12:03:17.416807
 
 """
@@ -13,7 +13,7 @@ import portal.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'billing_0001'
-down_revision = 'b24da9d3211a'
+down_revision = 'audits_0002'
 branch_labels = None
 depends_on = None
 
