@@ -68,6 +68,25 @@ class SubsidyChangeForm(FlaskForm):
     evidence = TextAreaField("佐證說明", validators=[DataRequired("請說明事實及佐證資料"), Length(max=2000)])
 
 
+TIME_FORMATS = ["%H:%M", "%H%M", "%H.%M", "%H：%M"]
+TIME_KW = {"type": "text", "inputmode": "numeric", "autocomplete": "off", "maxlength": 5, "placeholder": "08:00"}
+
+
+class HourMinuteField(TimeField):
+    """A 24-hour time typed as 08:00 (also 0800, 8.00); a zh-TW message when it is not one."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", TIME_FORMATS)
+        kwargs.setdefault("render_kw", dict(TIME_KW))
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("時間格式不正確，請輸入如 08:00 或 17:30") from None
+
+
 class DayRowForm(FlaskForm):
     """One client's row of the day sheet (prefix = the admission id). Rows are built with
     `meta={"csrf": False}`: the request-wide CSRF check covers them (hx-headers / a hidden field)."""
@@ -75,8 +94,9 @@ class DayRowForm(FlaskForm):
     version = HiddenField()
     attended = BooleanField("出席")
     kind = SelectField("全日／半日", choices=list(KIND_LABELS.items()), default="full_day")
-    start_time = TimeField("到達", validators=[Optional()], format="%H:%M")
-    end_time = TimeField("離開", validators=[Optional()], format="%H:%M")
+    # Typed as text (24-hour 08:00, or 0800): faster on the keyboard than the browser's time picker.
+    start_time = HourMinuteField("到達", validators=[Optional()])
+    end_time = HourMinuteField("離開", validators=[Optional()])
     bath = BooleanField("沐浴")
     dinner = BooleanField("晚餐")
     over_norm_reason = StringField("超過10小時原因", validators=[Optional(), Length(max=200)])
@@ -146,8 +166,8 @@ class RatioForm(FlaskForm):
 
 class OpeningHoursForm(FlaskForm):
     weekdays = MultiCheckboxField("收托日", choices=WEEKDAY_CHOICES, default=["0", "1", "2", "3", "4"])
-    opens = TimeField("開始時間", validators=[DataRequired("請輸入開始時間")], format="%H:%M")
-    closes = TimeField("結束時間", validators=[DataRequired("請輸入結束時間")], format="%H:%M")
+    opens = HourMinuteField("開始時間", validators=[DataRequired("請輸入開始時間，例：08:00")])
+    closes = HourMinuteField("結束時間", validators=[DataRequired("請輸入結束時間，例：18:00")])
     effective_from = ROCDateField("自何日起適用", validators=[DataRequired("請輸入適用日")])
 
 

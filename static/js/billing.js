@@ -6,7 +6,7 @@
     if (!row || !row.classList || !row.classList.contains("bl-row")) { return; }
     var fresh = document.getElementById(row.id);
     if (!fresh) { return; }
-    if (fresh.classList.contains("has-error")) {
+    if (fresh.classList.contains("bl-error")) {
       var bad = fresh.querySelector("[aria-invalid=true]") || fresh.querySelector("input[type=checkbox]");
       if (bad) { bad.focus(); }
       return;

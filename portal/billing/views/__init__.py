@@ -215,4 +215,4 @@ def review():
 
 
 from portal.billing.views import admissions, compliance, declarations, rates, records  # noqa: E402,F401
-from portal.billing import dashboard, demo  # noqa: E402,F401
+from portal.billing import cli, dashboard, demo  # noqa: E402,F401

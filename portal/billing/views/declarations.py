@@ -93,6 +93,7 @@ def _context(org, declaration):
         "payment_form": PaymentForm(formdata=None, version=version, paid_on=clock.today()),
         "profile_missing": ops.profile_problems(org.id), "pending_changes": pending_changes,
         "full_ids": current_user.sees_all or can_edit(org.id),
+        "retained_until": rules.billing_retained_until(declaration.service_month.year) if declaration else None,
     }
 
 
