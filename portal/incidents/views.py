@@ -264,7 +264,7 @@ def show(incident_id):
 def _after(incident, message):
     db.session.commit()
     flash(message, "success")
-    return redirect_to(url_for("incidents.show", incident_id=incident.id) + "#top")
+    return redirect_to(url_for("incidents.show", incident_id=incident.id))
 
 
 def _refused(incident, exc, **bound):
@@ -758,7 +758,7 @@ def month_statistics(first, cal, now):
         trend.append((f"{month.year - 1911}/{month.month:02d}", count))
     return {
         "incidents": incidents,
-        "category_rows": [(m.CATEGORY_LABELS[k] + ("（不限時段）" if k == "other_anytime" else ""), v)
+        "category_rows": [(m.CATEGORY_LABELS[k] + {"other_service": "（服務期間）", "other_anytime": "（不限時段）"}.get(k, ""), v)
                           for k, v in by_category.rows()],
         "severity_rows": [(m.SEVERITY_LABELS[k], v) for k, v in by_severity.rows()],
         "unit_rows": unit_rows,
@@ -908,6 +908,8 @@ def dispute(dispute_id, **bound):
     conclude_form = bound.get("conclude_form") or f.DisputeConcludeForm(formdata=None)
     if not bound.get("conclude_form"):
         conclude_form.concluded_on.data = clock.today()
+    if d.status == "received":  # before a hearing is set the only result is a withdrawal
+        conclude_form.outcome.choices = [("withdraw", "申請人撤回")]
     for form in (schedule_form, conclude_form):
         if form is not bound.get("schedule_form") and form is not bound.get("conclude_form"):
             form.version.data = d.version

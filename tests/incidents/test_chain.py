@@ -97,7 +97,7 @@ def test_save_and_submit_in_one_step(client, world, login, submitted):
     login(world.users[roles.B_HEAD])
     response = client.post(f"/incidents/{submitted.id}/reports/new?kind=followup",
                            data=_followup_post(action="submit"))
-    assert response.status_code == 303 and response.headers["Location"].endswith("#top")
+    assert response.status_code == 303
     assert _reload(Incident, submitted.id).status == "follow_up"
 
 
