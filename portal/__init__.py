@@ -16,7 +16,22 @@ BLUEPRINT_MODULES = [
     "portal.orgs.views",
     "portal.settings.views",
     "portal.auditlog.views",
+    "portal.jobs.views",
+    "portal.establishment.views",
+    "portal.cases.views",
+    "portal.contracts.views",
+    "portal.audits.views",
+    "portal.billing.views",
+    "portal.guidance.views",
+    "portal.reports.views",
 ]
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def create_app(config=None):
@@ -55,9 +70,13 @@ def create_app(config=None):
     _install_template_globals(app)
     _install_error_pages(app)
     _install_response_headers(app)
+    _install_input_guard(app)
+    from portal import perf
+    perf.install(app)
 
     from portal import cli
     cli.install(app)
+    _install_job_recovery(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
@@ -127,6 +146,39 @@ def _install_response_headers(app):
             response.vary.add("HX-Request")
             response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # No inline script anywhere: scripts come from our static files only.
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def _install_job_recovery(app):
+    """Embedded mode: the first request of a process requeues jobs a dead process left running."""
+    if app.config.get("REDIS_URL") or app.testing:
+        return
+    state = {"done": False}
+
+    @app.before_request
+    def recover_jobs_once():
+        if not state["done"]:
+            state["done"] = True
+            from portal.jobs.operations import recover_stale_jobs
+            try:
+                recover_stale_jobs()
+            except Exception:  # never block a page for this
+                db.session.rollback()
+
+
+def _install_input_guard(app):
+    """Refuse NUL bytes in form input: PostgreSQL cannot store them and no person types them."""
+    from flask import abort
+
+    @app.before_request
+    def refuse_nul_bytes():
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            if any("\x00" in value for values in request.form.listvalues() for value in values):
+                abort(400)

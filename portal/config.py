@@ -32,14 +32,21 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a form left open all morning must still submit
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    # Idle timeout: the session cookie is renewed on every request and expires after this much inactivity.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("PORTAL_IDLE_MINUTES", "60")))
+    SESSION_REFRESH_EACH_REQUEST = True
     REMEMBER_COOKIE_DURATION = timedelta(days=1)
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # uploads: scans and photos
     UPLOAD_DIR = os.environ.get("PORTAL_UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    # Jobs: with REDIS_URL, an RQ queue served by `make worker`; without, a thread pool in the app.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    JOB_QUEUE_NAME = os.environ.get("PORTAL_JOB_QUEUE", "portal")
+    JOB_STORAGE_DIR = os.environ.get("PORTAL_JOB_STORAGE_DIR")  # shared folder; default UPLOAD_DIR/jobs
     TIMEZONE = "Asia/Taipei"
     # Login throttling (issue 2 §4): 5 failures lock the account for 15 minutes.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    ADDRESS_MAX_FAILURES = 20  # failed logins from one address in the window before it is refused
     # Fonts for PDFs (forms-and-pdfs.md §0, decisions Q22); paths are searched in order.
     PDF_KAI_FONTS = [
         "/usr/share/fonts/truetype/arphic/ukai.ttc",
@@ -55,6 +62,7 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    QUERY_COUNT_HEADER = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret"
     LOGIN_MAX_FAILURES = 5

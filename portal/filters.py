@@ -83,5 +83,6 @@ def due_class(due, now=None):
 
 
 def install(app):
-    for fn in (roc, roc_short, roc_weekday, roc_dt, twd, number, mask_id, nl2br, due_class):
+    from portal.auditlog.labels import action_label, entity_label
+    for fn in (roc, roc_short, roc_weekday, roc_dt, twd, number, mask_id, nl2br, due_class, action_label, entity_label):
         app.add_template_filter(fn)

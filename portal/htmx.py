@@ -10,7 +10,13 @@ from flask_login import current_user
 
 
 def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """True for an htmx request that wants a fragment.
+
+    A history restore (back button after hx-push-url; we keep no history
+    cache in localStorage, so personal data never lands there) wants the whole page.
+    """
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
 
 
 def render_block(template_name: str, block_name: str, **context) -> str:

@@ -13,6 +13,8 @@ from tests.factories import FOREIGN_MARKER
 
 DEFAULTS = {"int": 1, "default": "x", "string": "x", "path": "x"}
 SKIP_ENDPOINTS = {"static", "auth.logout"}
+# Pages anyone may open: login, health check, and the applicant registration (issue 9 §1).
+PUBLIC_ENDPOINTS = {"auth.login", "dashboard.healthz", "establishment.register"}
 
 
 def _routes(app):
@@ -25,8 +27,11 @@ def _routes(app):
 def _build(app, rule, foreign):
     values, names_foreign = {}, False
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__.replace("Converter", "").lower()
-        if arg in foreign:
+        conv = rule._converters[arg]
+        converter = conv.__class__.__name__.replace("Converter", "").lower()
+        if converter == "any":
+            values[arg] = sorted(conv.items)[0]
+        elif arg in foreign:
             values[arg] = foreign[arg]
             names_foreign = True
         elif converter in ("integer", "int"):
@@ -65,4 +70,4 @@ def test_anonymous_gets_login_or_public(app, client, world):
         response = client.get(url)
         assert response.status_code in (200, 302, 401, 404), url
         if response.status_code == 200:
-            assert rule.endpoint in ("auth.login", "dashboard.healthz"), f"{url} is open without login"
+            assert rule.endpoint in PUBLIC_ENDPOINTS, f"{url} is open without login"

@@ -1,7 +1,7 @@
 """incidents: incidents, reports, routing, handling, disputes
 
 Revision ID: incidents_0001
-Revises: b24da9d3211a
+Revises: reports_0001
 Create Date: 2026-11-25 11:49:10.431495
 
 """
@@ -13,7 +13,7 @@ import portal.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'incidents_0001'
-down_revision = 'b24da9d3211a'
+down_revision = 'reports_0001'
 branch_labels = None
 depends_on = None
 

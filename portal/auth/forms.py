@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -24,7 +24,7 @@ class UserForm(FlaskForm):
     username = StringField("帳號", validators=[DataRequired("請輸入帳號"), Length(3, 60, "帳號長度 3–60 字元")])
     full_name = StringField("真實姓名", validators=[DataRequired("請輸入真實姓名（實名制）"), Length(max=60)])
     job_title = StringField("職稱", validators=[Optional(), Length(max=60)])
-    email = StringField("電子郵件", validators=[Optional(), Email("電子郵件格式不正確"), Length(max=120)])
+    email = StringField("電子郵件", validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="電子郵件格式不正確"), Length(max=120)])
     phone = StringField("聯絡電話", validators=[Optional(), Length(max=40)])
     organisation_id = SelectField("所屬單位", coerce=int, validators=[DataRequired("請選擇所屬單位")])
     role = SelectField("角色", validators=[DataRequired("請選擇角色")])

@@ -24,3 +24,23 @@ def password_problem(password: str) -> str | None:
     if password.isdigit() or password.isalpha():
         return "密碼需同時包含英文字母與數字"
     return None
+
+
+def address_window(count_before: int, window_start: datetime | None, now: datetime, *,
+                   window_minutes: int = 15) -> tuple[int, datetime]:
+    """Return (count, window_start) after one more failed login from an address.
+
+    Failures are counted in a fixed window that starts at the first failure;
+    an expired window starts again at `now`.
+    """
+    if window_start is None or now - window_start >= timedelta(minutes=window_minutes):
+        return 1, now
+    return count_before + 1, window_start
+
+
+def address_blocked(count: int, window_start: datetime | None, now: datetime, *, max_failures: int = 20,
+                    window_minutes: int = 15) -> bool:
+    """True while an address has failed `max_failures` times in the current window (issue 11 §2)."""
+    if window_start is None or now - window_start >= timedelta(minutes=window_minutes):
+        return False
+    return count >= max_failures

@@ -1,10 +1,10 @@
 """Login, logout, own password, and the administrator's account pages."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth import roles
+from portal.auth import roles, throttle
 from portal.auth.access import public, roles_required
 from portal.auth.forms import ChangePasswordForm, LoginForm, UserForm
 from portal.auth.models import User
@@ -41,11 +41,18 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user, error = attempt_login(form.username.data, form.password.data,
-                                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                    lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        address = request.remote_addr or "unknown"
+        if throttle.is_blocked(address):
+            user, error = None, "此網路位址登入失敗次數過多，請 15 分鐘後再試。"
+        else:
+            user, error = attempt_login(form.username.data, form.password.data,
+                                        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                                        lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            if user is None:
+                throttle.record_failure(address)
         db.session.commit()
         if user:
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"), code=303)
     return render("auth/login.html", form=form, error=error, status=200 if not error else 401)

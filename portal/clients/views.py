@@ -9,6 +9,7 @@ from portal.auth import roles
 from portal.auth.access import get_or_404, require, roles_required, scoped
 from portal.clients.forms import ClientForm
 from portal.clients.models import ACCESS_RELATION_LABELS, Client, ClientAccess, client_search_condition
+from portal.clients.exports import EXPORT_ROLES
 from portal.clients.operations import create_client, find_by_national_id, update_client
 from portal.errors import Refused, StaleEdit
 from portal.extensions import db
@@ -41,7 +42,7 @@ def index():
     areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()
     return render("clients/index.html", block="results", clients=rows, q=q, area_id=area_id, areas=areas,
                   page=page, total=total, pages=max(1, -(-total // PAGE_SIZE)),
-                  can_create=current_user.role in CLIENT_EDITORS)
+                  can_create=current_user.role in CLIENT_EDITORS, can_export=current_user.role in EXPORT_ROLES)
 
 
 def _client_form(client=None):
@@ -132,3 +133,13 @@ def pdf(client_id):
     client = get_or_404(Client, client_id)
     return pdf_response("pdf/client.html", f"個案基本資料表-{client.name}.pdf", client=client,
                         record_ref=f"個案 {client.id}", version=client.version)
+
+
+@bp.route("/clients/export", methods=["POST"])
+@roles_required(*EXPORT_ROLES)
+def export():
+    """Start the CSV export of the current search as a background job."""
+    from portal.jobs.operations import enqueue
+    params = {"q": request.form.get("q", "").strip()[:100], "area": request.form.get("area", type=int) or None}
+    job = enqueue(current_user, "clients.export_csv", params, "個案名單匯出（CSV）")
+    return redirect_to(url_for("jobs.show", job_id=job.id))

@@ -44,6 +44,7 @@ def save_service_area(actor, area: ServiceArea | None, data: dict) -> ServiceAre
             raise Refused("已有相同的" + ("名稱" if field == "name" else "代碼"), field=field)
     before = None if creating else snapshot(area, ("name", "code", "sort_order", "active"))
     area = area or ServiceArea()
+    data = {**data, "sort_order": data.get("sort_order") or 0}  # the field is optional; the column is not
     for field in ("name", "code", "sort_order", "active"):
         setattr(area, field, data[field])
     db.session.add(area)

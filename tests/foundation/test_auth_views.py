@@ -83,3 +83,15 @@ def test_change_password(client, world, login):
     assert client.post("/account/password", data={"current_password": "pw-test-123", "new_password": "abcd1234",
                                                   "confirm": "abcd1234"}).status_code == 303
     login(user, "abcd1234")
+
+
+def test_address_throttle_blocks_many_failures_across_accounts(client, world, app):
+    app.config["ADDRESS_MAX_FAILURES"] = 6
+    try:
+        for i in range(6):
+            client.post("/login", data={"username": f"nobody{i}", "password": "x"})
+        user = world.users[roles.BUREAU_OFFICER]
+        response = client.post("/login", data={"username": user.username, "password": "pw-test-123"})
+        assert response.status_code == 401 and "網路位址" in response.get_data(as_text=True)
+    finally:
+        app.config["ADDRESS_MAX_FAILURES"] = 20

@@ -49,3 +49,14 @@ def test_fifth_failure_locks_for_15_minutes():
 @pytest.mark.parametrize("pw, ok", [("short1", False), ("abcdefgh", False), ("12345678", False), ("abcd1234", True)])
 def test_password_rules(pw, ok):
     assert (password_problem(pw) is None) == ok
+
+
+def test_address_window_and_block():
+    from portal.auth.rules import address_blocked, address_window
+    t0 = datetime(2025, 3, 10, 9, 0, tzinfo=TAIPEI)
+    count, start = 0, None
+    for i in range(20):
+        count, start = address_window(count, start, t0 + timedelta(seconds=i))
+    assert address_blocked(count, start, t0 + timedelta(minutes=1))
+    assert not address_blocked(count, start, t0 + timedelta(minutes=15))
+    assert address_window(count, start, t0 + timedelta(minutes=16)) == (1, t0 + timedelta(minutes=16))

@@ -1,0 +1,43 @@
+"""Job kinds. An area registers a handler for each long task:
+
+    @job_handler("billing.declarations_xlsx", roles=(BUREAU_OFFICER,))
+    def declarations_xlsx(job, params, progress):
+        ...
+        progress(40, "已處理 40／100 份")
+        return JobResult("申報總表.xlsx", XLSX_MIME, data=bytes_)   # or path=Path(...) of a file written
+
+Handlers run inside an app context, as the requesting user (`job.requested_by`),
+and must apply the same organisation scope as the page that started them.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class JobResult:
+    filename: str
+    mime: str
+    data: bytes | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    handler: object
+    roles: frozenset
+    label: str
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+def job_handler(name: str, *, roles, label: str = ""):
+    def decorator(fn):
+        _kinds[name] = JobKind(name, fn, frozenset(roles), label or name)
+        return fn
+    return decorator
+
+
+def job_kind(name: str) -> JobKind:
+    return _kinds[name]
