@@ -3,8 +3,8 @@ from portal.auditlog.models import AuditLogEntry  # noqa: F401
 from portal.auth.models import User  # noqa: F401
 from portal.auth.throttle import AddressLoginFailures  # noqa: F401
 from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F401
-from portal.incidents.models import (DisputeMediation, Incident, IncidentHandling, IncidentNotification,  # noqa: F401
-                                    IncidentReport, IncidentRoute)
+from portal.incidents.models import (DisputeMediation, Incident, IncidentAttachment, IncidentHandling,  # noqa: F401
+                                    IncidentNotification, IncidentReport, IncidentRoute)
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401
 from portal.jobs.models import Job  # noqa: F401

@@ -5,6 +5,7 @@ Times are relative to now, so the board always has one moderate incident close t
 an outside-service-hours platform record, a suicide-attempt report by the care centre,
 and an incident with a dispute-mediation request.
 """
+import random
 from datetime import timedelta
 
 from portal import clock
@@ -177,3 +178,55 @@ def seed_incidents(ctx):
             narrative="個管師家訪時發現個案手臂多處瘀青，個案表示遭同住兒子推倒。已於當日完成家庭暴力責任通報（E關懷），"
                       "並安排個案暫時至親戚家居住。",
             reporter_title="個案管理師", supervisor_name_title=None))
+
+    _seed_history(ctx, now)
+
+
+# A year of closed cases, so the monthly statistics and their 12-month trend have something to show.
+_HISTORY = [
+    ("b1head", "b1", "mild", ["care_accident"], "協助個案由椅子起身時個案膝蓋無力跌坐，右膝輕微擦傷，已消毒包紮並通知家屬。"),
+    ("b2head", "b2", "none", ["medication"], "發現個案自備藥盒內藥物份量與藥單不符，未服用前即發現，已聯絡家屬與藥師重新分裝。"),
+    ("b3staff", "b3", "moderate", ["medical_transfer"], "服務中個案突發胸悶冒冷汗，居服員立即撥打119送醫，急診檢查後留院觀察。"),
+    ("b4head", "b4", "mild", ["harmful_behaviour"], "個案情緒激動推擠居服員，居服員手臂瘀青；已安撫個案並與家屬討論照顧方式。"),
+    ("b3staff", "b3", "none", ["security"], "到宅時發現大門未鎖、個案不在家，協同家屬於附近公園尋獲個案，個案平安。"),
+    ("a1cm", "a1", "moderate", ["care_accident", "medical_transfer"], "個管師家訪時個案於浴室滑倒，額頭撕裂傷，協助送醫縫合三針。"),
+    ("b1head", "b1", "none", ["public_accident"], "托顧期間颱風停電，家托員啟動緊急應變，以備用照明與電扇照顧個案，無人受傷。"),
+    ("b4head", "b4", "severe", ["care_accident"], "協助移位時個案跌倒致左手腕骨折，送醫後住院手術，機構已檢討移位輔具使用。"),
+]
+
+
+def _seed_history(ctx, now):
+    from portal.incidents import operations as ops
+
+    rng = random.Random(7)
+    users = ctx.users
+    for back in range(1, 12):
+        for n in range(rng.randint(1, 3)):
+            username, org_key, severity, categories, text = _HISTORY[(back * 3 + n) % len(_HISTORY)]
+            user = users[username]
+            client = _client_of(ctx, org_key, skip=back + n)
+            occurred = (now - timedelta(days=30 * back + rng.randint(0, 20))).replace(hour=rng.choice((9, 10, 14, 15)))
+            with clock.freeze(occurred + timedelta(minutes=30)):
+                incident = ops.create_incident(user, client, _data(
+                    occurred, severity=severity, categories=categories, narrative=text,
+                    interventions=["medical", "comfort"] if severity in ("moderate", "severe") else ["comfort"],
+                    reporter_title=user.job_title, supervisor_name_title=f"{user.organisation.head_name or user.full_name}（主管）",
+                    platform_recorded_at=occurred + timedelta(hours=2)))
+                if severity in ("moderate", "severe"):
+                    ops.record_notification(user, incident, notified_at=occurred + timedelta(minutes=35),
+                                            channel="phone", channel_other=None, contacted="示範縣衛生局長照科",
+                                            notifier_name=incident.supervisor_name_title)
+            with clock.freeze(occurred + timedelta(hours=3)):
+                ops.submit_initial(user, incident)
+            with clock.freeze(occurred + timedelta(hours=5)):
+                ops.record_receipt(users["officer"], incident.reports[0], channel="phone", channel_other=None,
+                                   receiver_name=users["officer"].full_name, received_at=occurred + timedelta(hours=5))
+            with clock.freeze(occurred + timedelta(days=7)):
+                closing = ops.start_report(user, incident, "closing", {
+                    "severity": severity, "interventions": ["comfort"], "content": "個案狀況穩定，已完成後續追蹤，申請結案。",
+                    "improvement_plan": "已於單位內部會議檢討並加強教育訓練。",
+                    "reporter_title": user.job_title, "supervisor_name_title": incident.supervisor_name_title})
+                ops.submit_report(user, closing)
+            with clock.freeze(occurred + timedelta(days=8)):
+                ops.add_handling(users["officer"], incident, "已確認單位改善情形，同意結案。")
+                ops.close_incident(users["officer"], incident)

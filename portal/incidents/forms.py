@@ -3,6 +3,7 @@ import re
 from datetime import datetime, time
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -453,6 +454,14 @@ class HandlingForm(FlaskForm):
     """通報單 §十一: one entry in the row of the user's title."""
 
     text = TextAreaField("處理情形", validators=[DataRequired("請填寫處理情形"), Length(max=4000)], render_kw={"rows": 3})
+
+
+class AttachmentForm(FlaskForm):
+    """A photo or scan kept as evidence (照片、驗傷單)."""
+
+    file = FileField("檔案（JPG、PNG 或 PDF，10 MB 以內）")
+    description = StringField("說明", validators=[Optional(), Length(max=200)],
+                              render_kw={"placeholder": "例：右手肘傷口照片、示範醫院驗傷診斷書"})
 
 
 class CloseForm(FlaskForm):

@@ -432,6 +432,27 @@ class IncidentHandling(db.Model):
         return dict(HANDLING_ROWS).get(self.row, self.row)
 
 
+class IncidentAttachment(db.Model):
+    """Evidence kept with the incident: photos, 驗傷單, other scans (incidents.md §3(三)). Never deleted."""
+
+    __tablename__ = "incident_attachments"
+    id = db.Column(db.Integer, primary_key=True)
+    incident_id = db.Column(db.ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=True)
+    filename = db.Column(db.String(200), nullable=False)        # as uploaded, shown to people
+    stored_name = db.Column(db.String(80), nullable=False, unique=True)
+    content_type = db.Column(db.String(60), nullable=False)
+    size = db.Column(db.Integer, nullable=False)
+    sha256 = db.Column(db.String(64), nullable=False)
+    description = db.Column(db.String(200))
+    uploaded_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    uploaded_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow)
+
+    incident = db.relationship(Incident, backref=db.backref("attachments", order_by="IncidentAttachment.id"))
+    uploaded_by = db.relationship("User")
+
+    __table_args__ = (db.UniqueConstraint("incident_id", "sha256", name="uq_incident_attachments_incident_sha"),)
+
+
 class DisputeMediation(db.Model):
     """A dispute-mediation request (爭議調處, incidents.md §3(四)): the county tells the parties
     the mediation date and place within 20 days from the day after receipt (Q21)."""

@@ -9,8 +9,8 @@ from portal.clients.models import ClientAccess
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
 from portal.extensions import db
 from portal.incidents import rules
-from portal.incidents.models import (DisputeMediation, Incident, IncidentHandling, IncidentNotification,
-                                     IncidentReport, IncidentRoute)
+from portal.incidents.models import (DisputeMediation, Incident, IncidentAttachment, IncidentHandling,
+                                     IncidentNotification, IncidentReport, IncidentRoute)
 from portal.orgs.models import Organisation
 
 # Who may do what (incidents.md §6, README §7).
@@ -565,6 +565,71 @@ def set_deadline(actor, incident: Incident, kind: str, due_on, note: str, *, see
     log_change(actor, incident, f"incident.deadline_{kind}", before=before,
                after=snapshot(incident, ("closing_due_override", "followup_requested_by", "deadline_note")))
     return incident
+
+
+# --- Evidence (照片、驗傷單, incidents.md §3(三)) ----------------------------------------------------
+
+ATTACHMENT_TYPES = {  # content type -> (extension, magic bytes)
+    "image/jpeg": (".jpg", (b"\xff\xd8\xff",)),
+    "image/png": (".png", (b"\x89PNG\r\n\x1a\n",)),
+    "application/pdf": (".pdf", (b"%PDF-",)),
+}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def attachment_type(data: bytes) -> str | None:
+    """Return the content type the file really is (by its first bytes), or None when not allowed."""
+    for content_type, (_, magics) in ATTACHMENT_TYPES.items():
+        if any(data.startswith(m) for m in magics):
+            return content_type
+    return None
+
+
+def can_attach(user, incident) -> bool:
+    return is_reporting_unit(user, incident) or is_authority(user)
+
+
+def add_attachment(actor, incident: Incident, *, filename: str, data: bytes, description: str | None,
+                   upload_dir: str) -> IncidentAttachment:
+    """Keep a photo or scan with the incident; the same file twice is stored once."""
+    import hashlib
+    import os
+    import uuid
+
+    if not can_attach(actor, incident):
+        raise Refused("只有通報單位或主管機關可以上傳附件。")
+    if incident.status == "withdrawn":
+        raise TransitionNotAllowed("已撤銷的事件不能再上傳附件。")
+    if not data:
+        raise Refused("請選擇要上傳的檔案。", field="file")
+    if len(data) > ATTACHMENT_MAX_BYTES:
+        raise Refused("檔案超過 10 MB，請縮小後再上傳。", field="file")
+    content_type = attachment_type(data)
+    if content_type is None:
+        raise Refused("只接受 JPG、PNG 照片或 PDF 檔。", field="file")
+    digest = hashlib.sha256(data).hexdigest()
+    existing = next((a for a in incident.attachments if a.sha256 == digest), None)
+    if existing is not None:
+        return existing
+    stored = uuid.uuid4().hex + ATTACHMENT_TYPES[content_type][0]
+    folder = os.path.join(upload_dir, "incidents", str(incident.id))
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, stored), "wb") as fh:
+        fh.write(data)
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()[:200] or "附件" + ATTACHMENT_TYPES[content_type][0]
+    attachment = IncidentAttachment(incident=incident, filename=name, stored_name=stored, content_type=content_type,
+                                    size=len(data), sha256=digest, description=(description or "").strip() or None,
+                                    uploaded_by_id=actor.id, uploaded_at=clock.now())
+    db.session.add(attachment)
+    db.session.flush()
+    log_change(actor, incident, "incident.attachment_added",
+               after={"attachment_id": attachment.id, "filename": name, "size": len(data), "sha256": digest})
+    return attachment
+
+
+def attachment_path(attachment: IncidentAttachment, upload_dir: str) -> str:
+    import os
+    return os.path.join(upload_dir, "incidents", str(attachment.incident_id), attachment.stored_name)
 
 
 def log_view(actor, incident: Incident, what="incident.viewed", **after):

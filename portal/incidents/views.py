@@ -226,6 +226,8 @@ def _show_context(incident, **bound):
         if incident.status == "closing_submitted":
             forms["return_form"] = bound.get("return_form") or f.ReturnClosingForm(formdata=None)
             forms["close_form"] = f.CloseForm(formdata=None)
+    if ops.can_attach(user, incident) and incident.status != "withdrawn":
+        forms["attachment_form"] = bound.get("attachment_form") or f.AttachmentForm(formdata=None)
     if user.role in ops.HANDLING_ROLE_ROWS and incident.status in rules.SUBMITTED_STATUSES \
             and incident.status != "closed":
         forms["handling_form"] = bound.get("handling_form") or f.HandlingForm(formdata=None)
@@ -264,7 +266,7 @@ def show(incident_id):
 def _after(incident, message):
     db.session.commit()
     flash(message, "success")
-    return redirect_to(url_for("incidents.show", incident_id=incident.id) + "#top")
+    return redirect_to(url_for("incidents.show", incident_id=incident.id))
 
 
 def _refused(incident, exc, **bound):
@@ -343,6 +345,44 @@ def withdraw(incident_id):
     except (PortalError, StaleDataError) as exc:
         return _refused(incident, exc, withdraw_form=form)
     return _after(incident, "已撤銷此筆事件登錄（紀錄仍保留）。")
+
+
+@bp.route("/incidents/<int:incident_id>/attachments", methods=["POST"])
+@roles_required(*READERS)
+def upload(incident_id):
+    from flask import current_app
+    incident = _load(incident_id)
+    require(ops.can_attach(current_user, incident))
+    form = f.AttachmentForm()
+    if not form.validate_on_submit():
+        return _show(incident, attachment_form=form)
+    storage = request.files.get("file")
+    try:
+        ops.add_attachment(current_user, incident, filename=storage.filename if storage else "",
+                           data=storage.read() if storage else b"", description=form.description.data,
+                           upload_dir=current_app.config["UPLOAD_DIR"])
+    except (PortalError, StaleDataError) as exc:
+        return _refused(incident, exc, attachment_form=form)
+    return _after(incident, "附件已上傳。")
+
+
+@bp.route("/incidents/<int:incident_id>/attachments/<int:attachment_id>")
+@roles_required(*READERS)
+def attachment(incident_id, attachment_id):
+    """Download one piece of evidence (scoped through the incident; every download is logged)."""
+    from flask import current_app, send_file
+    from portal.incidents.models import IncidentAttachment
+    incident = _load(incident_id)
+    item = db.session.get(IncidentAttachment, attachment_id)
+    if item is None or item.incident_id != incident.id:
+        abort(404)
+    ops.log_view(current_user, incident, "incident.attachment_viewed", attachment_id=item.id)
+    db.session.commit()
+    response = send_file(ops.attachment_path(item, current_app.config["UPLOAD_DIR"]), mimetype=item.content_type,
+                         as_attachment=False,
+                         download_name=item.filename, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- 續報 / 結報 ------------------------------------------------------------------------------
@@ -566,7 +606,7 @@ def _pdf_context(incident, reports):
                 handling_rows=[(key, label, [h for h in incident.handling if h.row == key])
                                for key, label in m.HANDLING_ROWS],
                 record_ref=f"事件 {incident.ref_no}", version=len(incident.submitted_reports) or None,
-                draft_mark=incident.is_draft)
+                draft=incident.is_draft)
 
 
 @bp.route("/incidents/<int:incident_id>.pdf")
@@ -596,7 +636,7 @@ def report_pdf(incident_id, report_id):
     ops.log_view(current_user, incident, "incident.pdf_viewed", report_id=report.id)
     db.session.commit()
     ctx = _pdf_context(incident, [report])
-    ctx["draft_mark"] = False
+    ctx["draft"] = False
     return pdf_response("pdf/incidents_report.html", f"異常事件通報單-{incident.ref_no}-{report.title}.pdf", **ctx)
 
 
@@ -758,7 +798,7 @@ def month_statistics(first, cal, now):
         trend.append((f"{month.year - 1911}/{month.month:02d}", count))
     return {
         "incidents": incidents,
-        "category_rows": [(m.CATEGORY_LABELS[k] + ("（不限時段）" if k == "other_anytime" else ""), v)
+        "category_rows": [(m.CATEGORY_LABELS[k] + {"other_service": "（服務期間）", "other_anytime": "（不限時段）"}.get(k, ""), v)
                           for k, v in by_category.rows()],
         "severity_rows": [(m.SEVERITY_LABELS[k], v) for k, v in by_severity.rows()],
         "unit_rows": unit_rows,
@@ -908,6 +948,8 @@ def dispute(dispute_id, **bound):
     conclude_form = bound.get("conclude_form") or f.DisputeConcludeForm(formdata=None)
     if not bound.get("conclude_form"):
         conclude_form.concluded_on.data = clock.today()
+    if d.status == "received":  # before a hearing is set the only result is a withdrawal
+        conclude_form.outcome.choices = [("withdraw", "申請人撤回")]
     for form in (schedule_form, conclude_form):
         if form is not bound.get("schedule_form") and form is not bound.get("conclude_form"):
             form.version.data = d.version

@@ -18,7 +18,12 @@ def incidents(world):
     dispute = ops.create_dispute(officer, {"applicant_name": "申請人", "subject": FOREIGN_MARKER + "爭議",
                                            "claim": "內容", "received_on": incident.occurred_at.date()},
                                  incident=incident)
+    from flask import current_app
+    evidence = ops.add_attachment(reporter, incident, filename=FOREIGN_MARKER + ".png",
+                                  data=b"\x89PNG\r\n\x1a\n" + FOREIGN_MARKER.encode(), description=FOREIGN_MARKER,
+                                  upload_dir=current_app.config["UPLOAD_DIR"])
     db.session.flush()
+    world.foreign["attachment_id"] = evidence.id
     world.foreign["incident_id"] = incident.id
     world.foreign["report_id"] = followup.id
     world.foreign["dispute_id"] = dispute.id
