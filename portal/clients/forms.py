@@ -17,6 +17,7 @@ class ContactForm(Form):
 
 class ClientForm(FlaskForm):
     version = HiddenField()
+    submission_key = HiddenField()  # one per opened registration form: a double submit creates one client
     name = StringField("姓名", validators=[DataRequired("請輸入姓名"), Length(max=60)])
     national_id = StringField("身分證字號", validators=[DataRequired("請輸入身分證字號")],
                               render_kw={"autocomplete": "off", "maxlength": 10, "class": "id"})

@@ -1,4 +1,6 @@
 """Clients (個案): search, register, view, edit — organisation-scoped."""
+import uuid
+
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -10,7 +12,7 @@ from portal.auth.access import get_or_404, require, roles_required, scoped
 from portal.clients.forms import ClientForm
 from portal.clients.models import ACCESS_RELATION_LABELS, Client, ClientAccess, client_search_condition
 from portal.clients.exports import EXPORT_ROLES
-from portal.clients.operations import create_client, find_by_national_id, update_client
+from portal.clients.operations import create_client, find_by_national_id, is_unchanged, update_client
 from portal.errors import Refused, StaleEdit
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -70,9 +72,12 @@ def _duplicate_message(national_id):
 @roles_required(*CLIENT_EDITORS)
 def new():
     form = _client_form()
+    if not form.submission_key.data:
+        form.submission_key.data = uuid.uuid4().hex
     if form.validate_on_submit():
         try:
-            client = create_client(current_user, form.client_data(), form.contacts_data())
+            client = create_client(current_user, form.client_data(), form.contacts_data(),
+                                   submission_key=form.submission_key.data[:36])
         except Refused as exc:
             message = _duplicate_message(form.national_id.data) if exc.field == "national_id" else str(exc)
             getattr(form, exc.field).errors.append(message)
@@ -93,6 +98,13 @@ def show(client_id):
                   can_edit=_can_edit(client))
 
 
+def _int(value):
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
 def _can_edit(client):
     if current_user.role not in CLIENT_EDITORS:
         return False
@@ -111,9 +123,14 @@ def edit(client_id):
     if form.validate_on_submit():
         try:
             update_client(current_user, client, form.client_data(), form.contacts_data(),
-                          seen_version=int(form.version.data or 0))
+                          seen_version=_int(form.version.data))
         except (StaleEdit, StaleDataError):
             db.session.rollback()
+            client = get_or_404(Client, client_id)
+            if is_unchanged(client, form.client_data(), form.contacts_data()):
+                # The same changes were saved a moment ago (a double click): nothing is lost.
+                flash("個案資料已更新。", "success")
+                return redirect_to(url_for("clients.show", client_id=client.id))
             flash(str(StaleEdit()), "error")
         except Refused as exc:
             message = _duplicate_message(form.national_id.data) if exc.field == "national_id" else str(exc)
