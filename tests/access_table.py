@@ -76,6 +76,8 @@ GET  clients.edit                       200      200      403      200      200 
 POST clients.edit                       ok       ok       403      ok       ok       403      ok/404   ok/404   ok/404   ok/404   403      403      login
 GET  clients.pdf                        200      200      200      200      200      403      200/404  200/404  200/404  200/404  404      403      login
 POST clients.export                     ok       ok       ok       ok       ok       403      ok       ok       ok       ok       403      403      login
+GET  clients.data_request               200      200      200      200      200      403      403      403      403      403      403      403      login
+POST clients.data_request               ok       ok       ok       ok       ok       403      403      403      403      403      403      403      login
 
 ## organisations and service areas (portal/orgs): the directory is open to every user, staff lists are not
 GET  orgs.index                         200      200      200      200      200      200      200      200      200      200      200      200      login
