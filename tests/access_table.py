@@ -189,7 +189,7 @@ def format_cell(own: str, foreign: str) -> str:
 
 def format_row(method: str, endpoint: str, cells: dict) -> str:
     """One aligned table line; `cells` maps column -> (own, foreign)."""
-    text = "".join(f"{format_cell(*cells[c]):<9}" for c in COLUMNS).rstrip()
+    text = " ".join(f"{format_cell(*cells[c]):<8}" for c in COLUMNS).rstrip()
     return f"{method:<4} {endpoint:<34} {text}"
 
 
