@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi:app
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres serve worker system-packages venv db demo postgres clean
+.PHONY: run test test-sqlite test-postgres serve worker redis system-packages venv db demo postgres clean
 
 run: system-packages venv ## install everything, migrate, load demo data, serve on http://127.0.0.1:5000
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: system-packages venv postgres ## install everything and run the whole suite on SQLite and PostgreSQL
+test: system-packages venv postgres redis ## install everything and run the whole suite on SQLite and PostgreSQL
 	$(BIN)/pytest
 	PORTAL_TEST_DATABASE=postgres PORTAL_TEST_PG_ADMIN_URL=$(PG_ADMIN_URL) $(BIN)/pytest
 
@@ -41,6 +41,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+redis:
+	@scripts/ensure-redis.sh
 
 postgres:
 	@scripts/ensure-postgres.sh

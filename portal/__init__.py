@@ -12,11 +12,18 @@ BLUEPRINT_MODULES = [
     "portal.auth.views",
     "portal.dashboard.views",
     "portal.clients.views",
+    "portal.incidents.views",
     "portal.orgs.views",
     "portal.settings.views",
     "portal.auditlog.views",
     "portal.jobs.views",
     "portal.establishment.views",
+    "portal.cases.views",
+    "portal.contracts.views",
+    "portal.audits.views",
+    "portal.billing.views",
+    "portal.guidance.views",
+    "portal.reports.views",
 ]
 
 
@@ -65,6 +72,8 @@ def create_app(config=None):
     _install_error_pages(app)
     _install_response_headers(app)
     _install_input_guard(app)
+    from portal import perf
+    perf.install(app)
 
     from portal import cli
     cli.install(app)

@@ -12,7 +12,7 @@ import io
 import json
 import os
 import tarfile
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +29,8 @@ def _encode(value):
         return {"$dt": value.isoformat()}
     if isinstance(value, date):
         return {"$date": value.isoformat()}
+    if isinstance(value, time):
+        return {"$time": value.isoformat()}
     if isinstance(value, Decimal):
         return {"$dec": str(value)}
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -43,6 +45,8 @@ def _decode(value):
             return datetime.fromisoformat(raw)
         if key == "$date":
             return date.fromisoformat(raw)
+        if key == "$time":
+            return time.fromisoformat(raw)
         if key == "$dec":
             return Decimal(raw)
         if key == "$b64":

@@ -72,6 +72,7 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    QUERY_COUNT_HEADER = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret"
     LOGIN_MAX_FAILURES = 5

@@ -3,8 +3,29 @@ from portal.auditlog.models import AuditLogEntry  # noqa: F401
 from portal.auth.models import User  # noqa: F401
 from portal.auth.throttle import AddressLoginFailures  # noqa: F401
 from portal.clients.models import Client, ClientAccess, ClientContact  # noqa: F401
+from portal.incidents.models import (DisputeMediation, Incident, IncidentHandling, IncidentNotification,  # noqa: F401
+                                    IncidentReport, IncidentRoute)
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401
 from portal.jobs.models import Job  # noqa: F401
 from portal.establishment.models import (EstablishmentPlan, PlanAttachment, PlanComment, PlanSection,  # noqa: F401
                                           PlanSubmission, PopulationFigure)
+from portal.cases.models import (  # noqa: F401
+    Case, CaseManagerProfile, CaseNotice, CarePlan, CarePlanItem, ChangeRequest, ChangeRequestRound, Closure, Dispatch,
+    PauseRequest, ProviderEvaluation, ProviderService, Referral, RotationCursor, RotationTurn, ServiceCode, Suspension,
+    Visit,
+)
+from portal.contracts.models import Contract, ContractAction, ContractIneligibility, ViolationPoint  # noqa: F401
+from portal.audits.models import (Audit, AuditAmendment, AuditAnswer, AuditAnswerChange, AuditAssignment,  # noqa: F401
+                                  AuditCorrection, AuditItem, AuditPhoto, AuditRound, AuditSection, AuditTemplate,
+                                  AuditTemplateVersion)
+from portal.billing.models import (  # noqa: F401
+    BillingProfile, CareAdmission, Carer, CopayRatio, CorrectionRequest, CprCertificate, Declaration, DeclarationLine,
+    DeclarationVersion, HealthCheck, HomeDay, OpeningHoursFiling, ServiceDay, ServiceDayRevision, ServicePrice,
+    StaffChange, SubsidyChange,
+)
+from portal.guidance.models import (  # noqa: F401
+    CapacityAssessment, GrantApplication, GuidanceOfficer, GuidancePlan, GuidanceUnitProfile, GuidanceVisit,
+    GuidanceYear, GuidedHome,
+)
+from portal.reports.models import ReportComment, ReportOverride, ReportPhoto, ReportSection, ReportSubmission, ResultReport  # noqa: F401

@@ -50,14 +50,25 @@ def routes(app):
 
 def build_url(rule, registry, user):
     """The rule's URL with its parameters taken from `registry` (KeyError names a missing parameter)."""
-    values = {arg: lookup(registry, rule.endpoint, arg, user) for arg in rule.arguments}
+    values = {arg: value_for(rule, registry, arg, user) for arg in rule.arguments}
     return url_for(rule.endpoint, **values)
+
+
+def value_for(rule, registry, arg, user):
+    """The registered value for `arg`; an `any(...)` parameter without one takes its first choice."""
+    try:
+        return lookup(registry, rule.endpoint, arg, user)
+    except KeyError:
+        converter = rule._converters[arg]
+        if converter.__class__.__name__ == "AnyConverter":
+            return sorted(converter.items)[0]
+        raise
 
 
 def urls_for(rule, world, user):
     """{"own": url, "foreign": url?, "mixed": [urls]} — foreign only when the route names a scoped record."""
-    own = {arg: lookup(world.own, rule.endpoint, arg, user) for arg in rule.arguments}
-    foreign = {arg: lookup(world.foreign, rule.endpoint, arg, user) for arg in rule.arguments}
+    own = {arg: value_for(rule, world.own, arg, user) for arg in rule.arguments}
+    foreign = {arg: value_for(rule, world.foreign, arg, user) for arg in rule.arguments}
     scoped_args = [arg for arg in rule.arguments if own[arg] != foreign[arg]]
     urls = {"own": url_for(rule.endpoint, **own)}
     if scoped_args:
@@ -196,7 +207,7 @@ def test_every_route_is_declared(app, client, matrix_world, login):
         for registry_name, registry in (("world.own", world.own), ("world.foreign", world.foreign)):
             for arg in rule.arguments:
                 try:
-                    lookup(registry, endpoint, arg, world.users[roles.ADMIN])
+                    value_for(rule, registry, arg, world.users[roles.ADMIN])
                 except KeyError:
                     unregistered.setdefault(f"{registry_name}[{arg!r}]", set()).add(endpoint)
     if unregistered:
@@ -241,11 +252,12 @@ def _build(app, rule, foreign):
     """(url, names_foreign) with ids from `foreign` and harmless values elsewhere (used by test_hostile_input)."""
     values, names_foreign = {}, False
     for arg in rule.arguments:
+        converter = rule._converters[arg]
         try:
             values[arg] = lookup(foreign, rule.endpoint, arg)
             names_foreign = True
         except KeyError:
-            converter = rule._converters[arg].__class__.__name__
-            values[arg] = 1 if "Integer" in converter else "x"
+            name = converter.__class__.__name__
+            values[arg] = sorted(converter.items)[0] if name == "AnyConverter" else 1 if "Integer" in name else "x"
     with app.test_request_context():
         return url_for(rule.endpoint, **values), names_foreign

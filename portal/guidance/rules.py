@@ -251,7 +251,7 @@ ELIGIBILITY_BASES = {
 }
 EVALUATION_RESULTS = ("優等", "甲等", "乙等", "丙等", "丁等", "合格", "不合格", "未評鑑")
 _PASS_RESULTS = {"ltc_medical": {"合格", "優等", "甲等"}, "welfare_institution": {"優等", "甲等"}}
-PRIORITY_LAST_YEAR = 106   # 以 106 年度以前辦理家庭托顧服務提供者為優先
+PRIORITY_LAST_YEAR = 2017  # 「以 106 年度以前辦理家庭托顧服務提供者為優先」 (106年 = 2017)
 
 
 @dataclass(frozen=True)
@@ -266,8 +266,8 @@ def guidance_unit_eligibility(basis: str, last_evaluation_result: str | None,
     """Check a guidance unit's qualification (seed 003 §六).
 
     Kinds (一) and (二) depend on their most recent evaluation: 「合格」 for (一),
-    「甲等」 or better for (二). `family_care_since` is the ROC year the unit first
-    provided family care; 106 or earlier gives priority.
+    「甲等」 or better for (二). `family_care_since` is the year (AD) the unit first
+    provided family care; 2017 (106年) or earlier gives priority.
     """
     reasons = []
     if basis not in ELIGIBILITY_BASES:
@@ -285,7 +285,7 @@ def guidance_unit_eligibility(basis: str, last_evaluation_result: str | None,
         reasons.append(f"{ELIGIBILITY_BASES[basis]}：無評鑑結果要求")
     priority = family_care_since is not None and family_care_since <= PRIORITY_LAST_YEAR
     if priority:
-        reasons.append(f"{family_care_since}年度起辦理家庭托顧服務：優先")
+        reasons.append(f"自{family_care_since - 1911}年度起辦理家庭托顧服務（106年度以前）：優先")
     return UnitEligibility(eligible, priority, reasons)
 
 
@@ -352,6 +352,8 @@ STAGE_LABELS = {
     "contracted": "完成特約",
     "dropped": "停止輔導",
 }
+STAGE_SHORT_LABELS = {"found": "發掘", "env_checked": "環境檢核", "licence_applied": "申請許可", "licensed": "取得許可",
+                      "contracted": "完成特約", "dropped": "停止輔導"}
 STAGE_DATE_FIELDS = {
     "found": "found_on", "env_checked": "env_checked_on", "licence_applied": "licence_applied_on",
     "licensed": "licensed_on", "contracted": "contracted_on",
@@ -403,3 +405,15 @@ def stage_dates_problems(dates: dict, stage: str, today: date) -> dict:
             problems[s] = f"日期不可早於「{STAGE_LABELS[previous[0]]}」的日期"
         previous = (s, on)
     return problems
+
+
+def stage_on(dates: dict, dropped_on: date | None, day: date) -> str | None:
+    """Return the stage a home was at on `day` (None before it was found), e.g. at a year's end."""
+    if dropped_on is not None and dropped_on <= day:
+        return "dropped"
+    reached = None
+    for stage in STAGES:
+        on = dates.get(stage)
+        if on is not None and on <= day:
+            reached = stage
+    return reached

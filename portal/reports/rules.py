@@ -148,11 +148,11 @@ def result_table(days: Iterable[ServiceDayLike], *, person_rule: str = "last_sta
     person_days["total"] = sum(person_days[k] for k in WELFARE_KEYS)
     subsidy["total"] = sum(subsidy[k] for k in WELFARE_KEYS)
     changed = sorted(cid for cid, held in statuses.items() if len(held) > 1)
-    return ResultTable(persons=persons, person_days={k: _plain(v) for k, v in person_days.items()},
+    return ResultTable(persons=persons, person_days={k: plain_number(v) for k, v in person_days.items()},
                        subsidy=subsidy, changed_status=changed, client_ids=sorted(last))
 
 
-def _plain(value: Decimal) -> Decimal:
+def plain_number(value: Decimal) -> Decimal:
     """230.0 → 230, 12.50 → 12.5 (figures print without trailing zeros)."""
     value = Decimal(value)
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
@@ -258,15 +258,18 @@ def override_problem(value_text: str, reason: str, *, decimal_allowed: bool) -> 
     return None
 
 
-def table_inconsistencies(final: dict) -> list[str]:
-    """Return warnings when a column sum no longer equals its 合計 after overrides (person-days, subsidy)."""
+def table_inconsistencies(final: dict, *, persons_add_up: bool = True) -> list[str]:
+    """Return warnings when a column sum no longer equals its 合計 after overrides.
+
+    Persons add up only under the "last_status" rule (each client in one column).
+    """
     labels = {"person_days": "人日數", "subsidy": "申請服務補助金額", "persons": "人數"}
     problems = []
-    for row in ("person_days", "subsidy"):
+    for row in (("persons",) if persons_add_up else ()) + ("person_days", "subsidy"):
         parts = sum(Decimal(final[f"table.{row}.{k}"]["value"]) for k in WELFARE_KEYS)
         total = Decimal(final[f"table.{row}.total"]["value"])
         if parts != total:
-            problems.append(f"{labels[row]}：各身分別加總 {_plain(parts)} 與合計 {_plain(total)} 不一致")
+            problems.append(f"{labels[row]}：各身分別加總 {plain_number(parts)} 與合計 {plain_number(total)} 不一致")
     return problems
 
 

@@ -61,3 +61,14 @@ def browser_login(page, base_url, username, password="pw-test-123"):
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(base_url + "/")
+
+
+def wait_until(page, expression, timeout=15.0):
+    """Poll a JS expression with page.evaluate (our CSP forbids eval, which wait_for_function uses)."""
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if page.evaluate(f"() => Boolean({expression})"):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {expression}")

@@ -19,7 +19,8 @@ def test_editor_autosaves_and_checks_names(live_server, page, world):
     page.fill("#f_distinctive", "安心")
     page.fill("#f_address", "金門縣金城鎮民生路1號")
     page.wait_for_selector("#save-status:has-text('已自動儲存')")
-    assert "金門縣私立安心居家長照機構" in page.locator("#computed").inner_text()
+    # Several autosaves may be in flight (select change, then typing): wait for the last one's result.
+    page.wait_for_selector("#computed:has-text('金門縣私立安心居家長照機構')")
     screenshot(page, "establishment-basic")
     page.goto(f"{live_server}/establishment/plans/{plan.id}/sections/budget")
     screenshot(page, "establishment-budget")

@@ -6,7 +6,7 @@ import pytest
 from portal.guidance.rules import (
     check_development_grant, check_home_grant, contract_cancelled, development_month_allowed,
     grant_eligible_months, guidance_exit, guidance_grant_cap, guidance_refund, guidance_unit_eligibility,
-    min_self_funding, next_stage, officer_qualification, self_funding_problem, stage_date_problem,
+    min_self_funding, next_stage, officer_qualification, self_funding_problem, stage_date_problem, stage_on,
     stage_dates_problems, target_met, year_end_result,
 )
 
@@ -192,9 +192,9 @@ def test_unit_eligibility():
     assert not guidance_unit_eligibility("welfare_institution", "乙等").eligible
     assert not guidance_unit_eligibility("welfare_institution", None).eligible
     assert guidance_unit_eligibility("foundation", None).eligible
-    assert guidance_unit_eligibility("sw_office", None, family_care_since=105).priority
-    assert guidance_unit_eligibility("welfare_group", None, family_care_since=106).priority
-    assert not guidance_unit_eligibility("welfare_group", None, family_care_since=107).priority
+    assert guidance_unit_eligibility("sw_office", None, family_care_since=2016).priority
+    assert guidance_unit_eligibility("welfare_group", None, family_care_since=2017).priority
+    assert not guidance_unit_eligibility("welfare_group", None, family_care_since=2018).priority
     assert not guidance_unit_eligibility("", None).eligible
 
 
@@ -235,3 +235,13 @@ def test_stage_dates():
     problems = stage_dates_problems({"found": date(2025, 3, 1), "env_checked": date(2025, 2, 1)}, "licence_applied",
                                     today)
     assert set(problems) == {"env_checked", "licence_applied"}
+
+
+def test_stage_on_a_day():
+    dates = {"found": date(2024, 3, 1), "env_checked": date(2024, 9, 1), "licence_applied": date(2025, 2, 1),
+             "licensed": None, "contracted": None}
+    assert stage_on(dates, None, date(2024, 2, 1)) is None
+    assert stage_on(dates, None, date(2024, 12, 31)) == "env_checked"
+    assert stage_on(dates, None, date(2025, 12, 31)) == "licence_applied"
+    assert stage_on(dates, date(2025, 6, 1), date(2025, 12, 31)) == "dropped"
+    assert stage_on(dates, date(2025, 6, 1), date(2024, 12, 31)) == "env_checked"

@@ -154,6 +154,9 @@ def test_overrides_keep_computed_value_and_need_reason():
     assert cell == {"value": "218000", "computed": "218500", "overridden": True, "reason": "一日誤植"}
     assert final["table.persons.low"]["overridden"] is False
     assert rules.table_inconsistencies(final) == ["申請服務補助金額：各身分別加總 633150 與合計 633650 不一致"]
+    persons = rules.apply_overrides(flat, {"table.persons.general": ("3", "年底轉入")})
+    assert rules.table_inconsistencies(persons) == ["人數：各身分別加總 5 與合計 4 不一致"]
+    assert rules.table_inconsistencies(persons, persons_add_up=False) == []
     assert rules.override_problem("5", "", decimal_allowed=False) == "調整數值時必須填寫理由"
     assert rules.override_problem("-1", "x", decimal_allowed=False) == "數值不能為負數"
     assert rules.override_problem("2.5", "x", decimal_allowed=False) == "此欄位須為整數"

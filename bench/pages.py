@@ -1,0 +1,112 @@
+#!/usr/bin/env python
+"""Page benchmark (issue 10 §2): server time p50/p95, SQL queries, bytes raw/gzip, and the floor.
+
+Runs in-process against the configured database (DATABASE_URL, or the SQLite default) after
+`flask db upgrade && flask seed-demo` (demo scale) or `bench/seed_county.py` (county scale).
+For each page: 200 requests as the page's user; server time is the WSGI call; the floor is the
+same bytes served by a trivial Flask route in the same process, measured the same way.
+
+    .venv/bin/python bench/pages.py [--requests 200] [--only dashboard]
+"""
+import argparse
+import gzip
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask import Flask  # noqa: E402
+
+from portal import create_app  # noqa: E402
+
+# name, username, url (may contain {placeholders} filled by resolve()), htmx fragment?
+PAGES = [
+    ("officer dashboard", "officer", "/", False),
+    ("caremgr dashboard", "caremgr", "/", False),
+    ("A-unit CM dashboard", "a1cm", "/", False),
+    ("B-unit head dashboard", "b1head", "/", False),
+    ("guidance dashboard", "guide", "/", False),
+    ("auditor dashboard", "auditor", "/", False),
+    ("applicant dashboard", "applicant", "/", False),
+    ("client search (fragment)", "officer", "/clients?q=陳", True),
+    ("client list", "a1cm", "/clients", False),
+    ("audit log", "officer", "/admin/audit-log", False),
+    ("establishment plan section", "applicant", "/establishment/plans/{plan_id}/sections/basic", False),
+]
+
+
+def resolve(app):
+    """Fill URL placeholders with ids from the database (areas add theirs here)."""
+    from portal.extensions import db
+    values = {}
+    with app.app_context():
+        try:
+            from portal.establishment.models import EstablishmentPlan
+            values["plan_id"] = db.session.execute(db.select(EstablishmentPlan.id).order_by(EstablishmentPlan.id)).scalars().first()
+        except Exception:
+            pass
+    return values
+
+
+def measure(app, client, url, headers, n):
+    times, queries, body = [], [], b""
+    for _ in range(n):
+        start = time.perf_counter()
+        response = client.get(url, headers=headers)
+        times.append((time.perf_counter() - start) * 1000)
+        queries.append(int(response.headers.get("X-Query-Count", 0)))
+        body = response.get_data()
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    times.sort()
+    return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1],
+            "queries": max(queries), "raw": len(body), "gzip": len(gzip.compress(body)), "body": body}
+
+
+def floor_app(bodies):
+    floor = Flask("floor")
+
+    @floor.route("/<int:i>")
+    def page(i):
+        return bodies[i]
+    return floor
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    app = create_app({"QUERY_COUNT_HEADER": True, "WTF_CSRF_ENABLED": False})
+    values = resolve(app)
+    rows = []
+    for name, username, url, fragment in PAGES:
+        if args.only and args.only not in name:
+            continue
+        try:
+            url = url.format(**values)
+        except KeyError:
+            continue
+        client = app.test_client()
+        login = client.post("/login", data={"username": username, "password": app.config["DEMO_PASSWORD"]})
+        if login.status_code not in (302, 303):
+            print(f"skip {name}: cannot log in as {username}")
+            continue
+        headers = {"HX-Request": "true"} if fragment else {}
+        measure(app, client, url, headers, 5)  # warm-up
+        rows.append((name, measure(app, client, url, headers, args.requests)))
+    floor = floor_app([r["body"] for _, r in rows]).test_client()
+    print(f"{'page':34} {'p50 ms':>7} {'p95 ms':>7} {'floor95':>7} {'ratio':>6} {'SQL':>4} {'raw B':>8} {'gzip B':>7}")
+    for i, (name, r) in enumerate(rows):
+        f = measure(None, floor, f"/{i}", {}, args.requests)
+        ratio = r["p95"] / f["p95"] if f["p95"] else 0
+        flag = "" if r["p95"] <= 150 and ratio <= 3 and r["queries"] <= 12 else "  <-- over target"
+        print(f"{name:34} {r['p50']:7.1f} {r['p95']:7.1f} {f['p95']:7.2f} {ratio:6.1f} {r['queries']:4d} "
+              f"{r['raw']:8d} {r['gzip']:7d}{flag}")
+    print(f"\ndatabase: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}; requests per page: {args.requests}")
+
+
+if __name__ == "__main__":
+    main()

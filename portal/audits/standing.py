@@ -1,0 +1,147 @@
+"""Audit facts for other areas (@unit_summary) and the to-do items of the home dashboard (@action_source)."""
+from datetime import timedelta
+
+from flask import url_for
+
+from portal.audits import rules
+from portal.audits.queries import finalised_audits, unit_standings, upcoming_audits
+from portal.auth import roles
+from portal.calendar import roc_date
+from portal.dashboard.registry import ActionItem, action_source
+from portal.extensions import db
+from portal.orgs.standing import unit_summary
+from portal.settings.registry import define_setting, get_setting
+
+MAX_MONTHS = define_setting(
+    "audits.max_months_between", 2, kind="int", label="查核間隔提醒（月）", area="audits",
+    spec="case-management.md §13 R-AUD-01 (平均二個月一次); decisions Q06",
+    help="單位最近一次查核超過此月數且尚未排定下一次查核時，於衛生局首頁提醒。")
+AREA = "查核"
+MANAGERS = (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
+
+
+@unit_summary
+def audit_facts(org_ids) -> dict:
+    """「最近查核：合格（114年3月1日）」 and, when it matters, the run of failures."""
+    facts = {}
+    for org_id, audits in finalised_audits(org_ids).items():
+        if not audits:
+            continue
+        last = audits[-1]
+        items = [f"最近查核：{last.result_label}（{roc_date(last.scheduled_on)}）"]
+        fails = rules.consecutive_fails([a.passed for a in audits])
+        if fails >= 2:
+            items.append(f"查核：連續 {fails} 次不合格")
+        facts[org_id] = items
+    return facts
+
+
+def _audited_units():
+    from portal.orgs.models import Organisation
+    return db.session.execute(db.select(Organisation).where(
+        Organisation.kind.in_((roles.A_UNIT, roles.B_UNIT)), Organisation.active).order_by(Organisation.name)
+    ).scalars().all()
+
+
+@action_source
+def contract_consequences(user, now):
+    """The bureau is prompted to suspend, terminate or reinstate when the audit rule calls for it (R-AUD-05)."""
+    if user.role not in MANAGERS:
+        return []
+    from portal.audits.operations import suspended_for_audits
+    from portal.contracts.operations import contracts_for_units, pick_current
+    today = now.date()
+    units = _audited_units()
+    ids = [u.id for u in units]
+    standings, contracts = unit_standings(ids), contracts_for_units(ids)
+    items = []
+    for unit in units:
+        standing = standings[unit.id]
+        contract = pick_current(contracts[unit.id], today)
+        if contract is None or standing.last is None:
+            continue
+        what = rules.consequence(standing.standing, contract.current_status(today),
+                                 suspended_for_audits=suspended_for_audits(contract))
+        if what is None:
+            continue
+        title = {
+            rules.SUSPEND: f"{unit.display_name}連續 3 次查核不合格：請辦理暫停特約並排定複查",
+            rules.TERMINATE: f"{unit.display_name}複查仍不合格：請辦理停止特約關係",
+            rules.REINSTATE: f"{unit.display_name}複查合格：請辦理恢復特約",
+        }[what]
+        items.append(ActionItem(title, url_for("audits.consequence", unit_id=unit.id), due=standing.last.scheduled_on,
+                                area=AREA, detail=f"最近查核 {roc_date(standing.last.scheduled_on)}"))
+    return items
+
+
+@action_source
+def units_at_risk_and_overdue(user, now):
+    """Units one fail away from suspension; units not audited for too long (Q06)."""
+    if user.role not in MANAGERS:
+        return []
+    today = now.date()
+    units = _audited_units()
+    ids = [u.id for u in units]
+    standings, upcoming = unit_standings(ids), upcoming_audits(ids)
+    limit = get_setting(MAX_MONTHS.key)
+    items = []
+    for unit in units:
+        standing = standings[unit.id]
+        if standing.at_risk:
+            items.append(ActionItem(f"{unit.display_name}連續 {standing.consecutive_fails} 次查核不合格，下次不合格即暫停特約",
+                                    url_for("audits.unit", unit_id=unit.id), area=AREA,
+                                    detail=(f"下次查核 {roc_date(upcoming[unit.id][0].scheduled_on)}"
+                                            if upcoming[unit.id] else "尚未排定下次查核")))
+        last = standing.last
+        if last is not None and not upcoming[unit.id] and rules.months_since(last.scheduled_on, today) >= limit:
+            items.append(ActionItem(f"{unit.display_name}已逾 {limit} 個月未查核，請排定查核", url_for("audits.index"),
+                                    due=rules.add_months(last.scheduled_on, limit), area=AREA))
+    return items
+
+
+@action_source
+def audits_to_score(user, now):
+    """Auditors: their assigned audits not yet submitted."""
+    if user.role not in (roles.AUDITOR, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
+        return []
+    from portal.audits.models import Audit, AuditAssignment
+    rows = db.session.execute(db.select(Audit).join(AuditAssignment, AuditAssignment.audit_id == Audit.id).where(
+        AuditAssignment.user_id == user.id, Audit.status.in_(("scheduled", "in_progress"))
+    ).order_by(Audit.scheduled_on)).scalars().all()
+    horizon = now.date() + timedelta(days=14)
+    return [ActionItem(f"查核評分：{a.organisation.display_name}（{a.type_label}）", url_for("audits.score", audit_id=a.id),
+                       due=a.scheduled_on, area=AREA, detail="評分中" if a.status == "in_progress" else "已排定")
+            for a in rows if a.scheduled_on <= horizon]
+
+
+@action_source
+def corrections(user, now):
+    """Units: failed items to correct before the next audit; the bureau: correction reports to review."""
+    from portal.audits.models import Audit, AuditCorrection
+    if user.role in MANAGERS:
+        rows = db.session.execute(db.select(AuditCorrection).where(AuditCorrection.status == "filed")
+                                  .order_by(AuditCorrection.filed_at)).scalars().all()
+        by_audit = {}
+        for row in rows:
+            by_audit.setdefault(row.audit_id, []).append(row)
+        items = []
+        for audit_id, rows in by_audit.items():
+            audit = db.session.get(Audit, audit_id)
+            items.append(ActionItem(f"{audit.organisation.display_name}提報查核缺失改善 {len(rows)} 題，待審查",
+                                    url_for("audits.show", audit_id=audit_id) + "#corrections", area=AREA))
+        return items
+    if user.role not in roles.A_ROLES | roles.B_ROLES:
+        return []
+    audits = finalised_audits([user.organisation_id])[user.organisation_id]
+    if not audits or audits[-1].passed is not False:
+        return []
+    last = audits[-1]
+    filed = {c.item_id: c for c in db.session.execute(db.select(AuditCorrection).filter_by(audit_id=last.id)).scalars()}
+    open_items = [a for a in last.answers if a.result == rules.FAIL
+                  and (a.item_id not in filed or filed[a.item_id].status == "returned")]
+    if not open_items:
+        return []
+    nxt = upcoming_audits([user.organisation_id])[user.organisation_id]
+    return [ActionItem(f"查核不合格：請於下次查核前提報 {len(open_items)} 題缺失改善",
+                       url_for("audits.show", audit_id=last.id) + "#corrections",
+                       due=nxt[0].scheduled_on if nxt else None, area=AREA)]

@@ -1,0 +1,54 @@
+"""Audits (查核): the blueprint, the schedule each person sees, and shared helpers.
+
+Routes live in several modules registered on this blueprint (imported at the bottom):
+views_templates (score sheets), views_rounds (rounds and scheduling), views_scoring
+(tablet scoring, finalise, amendments, corrections), views_reports (unit history, overview, PDFs).
+"""
+from flask import Blueprint, flash
+from flask_login import current_user
+
+from portal import clock
+from portal.auth import roles
+from portal.auth.access import roles_required, scoped
+from portal.extensions import db
+from portal.htmx import render
+from portal.nav import register_nav
+
+bp = Blueprint("audits", __name__, url_prefix="/audits")
+
+AUDIT_MANAGERS = (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
+TEMPLATE_EDITORS = (roles.ADMIN, roles.BUREAU_OFFICER)
+UNIT_ROLES = tuple(roles.A_ROLES | roles.B_ROLES)
+CORRECTION_FILERS = (roles.A_UNIT_HEAD, roles.B_HEAD, roles.A_CASE_MANAGER, roles.B_STAFF)
+AUDIT_READERS = tuple(roles.COUNTY_WIDE_ROLES) + (roles.AUDITOR,) + UNIT_ROLES
+ASSIGNABLE_ROLES = (roles.AUDITOR, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
+register_nav("查核", "audits.index", AUDIT_READERS, order=55)
+
+
+def field_error(form, exc):
+    """Put an operation's refusal next to its field, or flash it."""
+    field = getattr(form, exc.field, None) if getattr(exc, "field", None) else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+@bp.route("")
+@roles_required(*AUDIT_READERS)
+def index():
+    """The schedule: the bureau sees rounds and upcoming audits, auditors their assignments, units their audits."""
+    from portal.audits.models import Audit, AuditRound
+    today = clock.today()
+    audits = db.session.execute(scoped(Audit).where(Audit.status != "cancelled")
+                                .order_by(Audit.scheduled_on.desc(), Audit.id.desc())).scalars().all()
+    upcoming = sorted([a for a in audits if not a.finalised], key=lambda a: (a.scheduled_on, a.id))
+    past = [a for a in audits if a.finalised]
+    rounds = []
+    if current_user.sees_all:
+        rounds = db.session.execute(db.select(AuditRound).order_by(AuditRound.starts_on.desc())).scalars().all()
+    return render("audits/index.html", upcoming=upcoming, past=past[:50], rounds=rounds, today=today,
+                  is_manager=current_user.role in AUDIT_MANAGERS)
+
+
+from portal.audits import demo, standing, views_reports, views_rounds, views_scoring, views_templates  # noqa: E402,F401

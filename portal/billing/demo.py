@@ -1,0 +1,1 @@
+"""Demo data for family-care billing (filled in a later slice)."""

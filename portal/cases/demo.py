@@ -1,0 +1,1 @@
+"""Demo data for case management (filled in a later slice)."""

@@ -1,0 +1,230 @@
+/* Audit scoring on weak connections (issue 4 §3). Progressive: without this file each tap is an htmx
+   post, and without JavaScript the page is a plain form.
+   - every answer is first written to localStorage, then sent in order, one at a time;
+   - each answer carries a client key, so a re-send after a lost reply changes nothing on the server;
+   - while the network is down the page says so (「離線中，答案已暫存」) and retries; on reconnect the
+     queue is re-sent in order; answers survive a reload of the page;
+   - the server never overwrites another auditor's answer: it answers with a conflict box instead. */
+(function () {
+  "use strict";
+  var root = document.getElementById("scoring");
+  if (!root || !window.fetch || !window.localStorage || !window.FormData) { return; }
+  document.documentElement.classList.add("scoring-js");
+
+  var storeKey = "audit-answers:" + root.getAttribute("data-audit") + ":" + root.getAttribute("data-user");
+  var netBox = document.getElementById("net-status");
+  var inFlight = null, retryDelay = 3000, retryTimer = null, offline = false, hideTimer = null;
+
+  function load() {
+    try { return JSON.parse(window.localStorage.getItem(storeKey)) || []; } catch (e) { return []; }
+  }
+  function store(queue) {
+    try { window.localStorage.setItem(storeKey, JSON.stringify(queue)); } catch (e) { /* full or blocked */ }
+  }
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"] || ""; } catch (e) { return ""; }
+  }
+  function fieldset(itemId) { return document.getElementById("item-" + itemId); }
+
+  function fieldsOf(fs) {
+    var data = {};
+    fs.querySelectorAll("input, textarea, select").forEach(function (el) {
+      if (!el.name || el.disabled || el.type === "file" || el.type === "submit" || el.type === "button") { return; }
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
+      data[el.name] = el.value;
+    });
+    return data;
+  }
+
+  function setState(fs, html, cls) {
+    var box = fs && fs.querySelector(".save-state");
+    if (box) { box.innerHTML = "<span class=\"" + cls + "\">" + html + "</span>"; }
+  }
+
+  function showNet(text, kind) {
+    if (!netBox) { return; }
+    window.clearTimeout(hideTimer);
+    netBox.textContent = text;
+    netBox.className = "net-status " + kind;
+    netBox.hidden = false;
+  }
+
+  function refreshBanner() {
+    var pending = load().length;
+    if (offline && pending) {
+      showNet("離線中，答案已暫存（" + pending + " 題待送出）。恢復連線後會自動依序補送，請勿關閉此頁。", "is-offline");
+    } else if (offline) {
+      showNet("離線中，答案已暫存。恢復連線後會自動補送。", "is-offline");
+    } else if (pending) {
+      showNet("正在補送暫存的答案（" + pending + " 題）…", "is-syncing");
+    } else if (netBox && !netBox.hidden) {
+      showNet("已恢復連線，暫存的答案都已送出。", "is-online");
+      hideTimer = window.setTimeout(function () { netBox.hidden = true; }, 6000);
+    }
+  }
+
+  /* The tally while answers wait locally: count the checked boxes on the page. */
+  function localTally() {
+    var tally = document.getElementById("tally");
+    if (!tally || tally.getAttribute("data-rule") !== "items") { return; }
+    var pending = load().length;
+    if (!pending) { return; }
+    var total = +tally.getAttribute("data-total"), mark = +tally.getAttribute("data-pass-mark");
+    var passed = root.querySelectorAll(".score-item input[value=pass]:checked").length;
+    var scored = root.querySelectorAll(".score-item input[type=radio]:checked, .score-item input[type=checkbox][value=na]:checked").length;
+    var need = Math.max(0, mark - passed);
+    var main = tally.querySelector(".tally-main"), sub = tally.querySelector(".tally-sub");
+    if (main) { main.textContent = "已合格 " + passed + "／" + total + (need ? "，尚差 " + need + " 題" : "，已達合格題數"); }
+    if (sub) { sub.textContent = "已評 " + scored + "／" + total + "（含暫存 " + pending + " 題）"; }
+  }
+
+  function enqueue(fs, force) {
+    var itemId = fs.getAttribute("data-item");
+    var queue = load();
+    var entry = { key: newKey(), item: itemId, url: fs.getAttribute("data-url"), data: fieldsOf(fs), at: Date.now() };
+    if (force) { entry.data.force_item = itemId; }
+    var waiting = null;
+    queue.forEach(function (e) { if (e.item === itemId && e.key !== inFlight) { waiting = e; } });
+    if (waiting) {
+      // A newer tap on an item still waiting: replace it in place (keeps the order of first taps) and keep
+      // the revision the screen showed before the first tap.
+      entry.data["rev-" + itemId] = waiting.data["rev-" + itemId];
+      if (waiting.data.force_item) { entry.data.force_item = itemId; }
+      queue[queue.indexOf(waiting)] = entry;
+    } else {
+      queue.push(entry);
+    }
+    store(queue);
+    var note = fs.querySelector("details.note");
+    if (note && entry.data["outcome-" + itemId] === "fail") { note.open = true; }   // a fail wants its reason
+    setState(fs, offline ? "● 已暫存，待連線後送出" : "● 儲存中…", "pending");
+    localTally();
+    flush();
+  }
+
+  function drop(key) {
+    store(load().filter(function (e) { return e.key !== key; }));
+  }
+
+  function swapIn(html, itemId, state) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    var fresh = tpl.content.getElementById("item-" + itemId);
+    var current = fieldset(itemId);
+    var stillWaiting = load().some(function (e) { return e.item === itemId; });
+    var active = document.activeElement;
+    var typing = current && active && current.contains(active) &&
+      (active.tagName === "TEXTAREA" || (active.tagName === "INPUT" && active.type !== "radio" && active.type !== "checkbox"));
+    if (fresh && current && (stillWaiting || (typing && state !== "conflict"))) {
+      // Keep what the auditor is looking at or typing; take only the new revision and saved state.
+      current.setAttribute("data-revision", fresh.getAttribute("data-revision"));
+      var rev = current.querySelector("input[name=\"rev-" + itemId + "\"]"), freshRev = fresh.querySelector("input[name=\"rev-" + itemId + "\"]");
+      if (rev && freshRev) { rev.value = freshRev.value; }
+      var box = current.querySelector(".save-state"), freshBox = fresh.querySelector(".save-state");
+      if (box && freshBox && !stillWaiting) { box.innerHTML = freshBox.innerHTML; }
+    } else if (fresh && current) {
+      var focusId = active && current.contains(active) ? active.id : null;
+      current.replaceWith(fresh);
+      if (window.htmx) { window.htmx.process(fresh); }
+      if (focusId && document.getElementById(focusId)) { document.getElementById(focusId).focus(); }
+    }
+    var tally = tpl.content.getElementById("tally"), oldTally = document.getElementById("tally");
+    if (tally && oldTally) {
+      tally.removeAttribute("hx-swap-oob");
+      oldTally.replaceWith(tally);
+    }
+    localTally();
+  }
+
+  function scheduleRetry() {
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(flush, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30000);
+  }
+
+  function flush() {
+    if (inFlight) { return; }
+    var queue = load();
+    if (!queue.length) { refreshBanner(); return; }
+    var entry = queue[0];
+    inFlight = entry.key;
+    var body = new FormData();
+    Object.keys(entry.data).forEach(function (name) { body.append(name, entry.data[name]); });
+    body.append("client_key", entry.key);
+    window.fetch(entry.url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() }
+    }).then(function (resp) {
+      return resp.text().then(function (html) {
+        return { status: resp.status, html: html, state: resp.headers.get("X-Answer-Status") };
+      });
+    }).then(function (res) {
+      inFlight = null;
+      if (res.status === 401 || res.status === 400) {
+        // Logged out or the form token expired: keep the answers, ask for a reload/login.
+        setState(fieldset(entry.item), "● 已暫存：" + (res.status === 401 ? "登入已逾時，請重新登入後回到本頁" : "請重新整理本頁") + "，答案會自動補送", "pending");
+        showNet("答案已暫存在本機，但無法送出：" + (res.status === 401 ? "登入已逾時，請重新登入。" : "請重新整理本頁。"), "is-offline");
+        return;
+      }
+      if (res.status >= 500) { throw new Error("server " + res.status); }
+      drop(entry.key);   // the server decided: saved, unchanged, a re-send, a conflict or a refusal
+      offline = false;
+      retryDelay = 3000;
+      if (res.status === 403 || res.status === 404) {
+        setState(fieldset(entry.item), "無法儲存：您沒有此查核的評分權限。", "error");
+      } else {
+        swapIn(res.html, entry.item, res.state);
+      }
+      refreshBanner();
+      flush();
+    }).catch(function () {
+      inFlight = null;
+      offline = true;
+      refreshBanner();
+      load().forEach(function (e) { setState(fieldset(e.item), "● 已暫存，待連線後送出", "pending"); });
+      scheduleRetry();
+    });
+  }
+
+  /* Take over the requests htmx would make from a scoring row. */
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    var fs = elt && elt.closest ? elt.closest(".score-item") : null;
+    var verb = evt.detail.requestConfig ? evt.detail.requestConfig.verb : "post";
+    if (!fs || !root.contains(fs) || verb !== "post") { return; }
+    evt.preventDefault();
+    enqueue(fs, elt.getAttribute && elt.getAttribute("name") === "force_item");
+  });
+
+  /* With the script running, answers save per tap: an Enter key must not post the whole form. */
+  var form = document.getElementById("score-form");
+  if (form) {
+    form.addEventListener("submit", function (evt) {
+      if (evt.submitter && evt.submitter.getAttribute("name") === "force_item") { return; }
+      evt.preventDefault();
+      flush();
+    });
+  }
+
+  window.addEventListener("online", function () { offline = false; retryDelay = 3000; flush(); });
+  window.addEventListener("offline", function () { offline = true; refreshBanner(); });
+
+  /* Answers kept from an earlier visit (page closed while offline): show them, then send them. */
+  var kept = load();
+  kept.forEach(function (entry) {
+    var fs = fieldset(entry.item);
+    if (!fs) { return; }
+    Object.keys(entry.data).forEach(function (name) {
+      fs.querySelectorAll("[name=\"" + name + "\"]").forEach(function (el) {
+        if (el.type === "radio" || el.type === "checkbox") { el.checked = el.value === entry.data[name]; }
+        else if (el.type !== "hidden") { el.value = entry.data[name]; }
+      });
+    });
+    setState(fs, "● 已暫存，待送出", "pending");
+  });
+  if (kept.length) { localTally(); flush(); }
+})();

@@ -1,0 +1,1 @@
+from tests.reports.helpers import billing  # noqa: F401
