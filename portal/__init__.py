@@ -1,7 +1,7 @@
 """長照行政入口 (LTC Admin Portal) — application factory."""
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from flask_login import current_user
 
 from portal.config import DEV_SECRET_KEY, pick_config
@@ -46,6 +46,7 @@ def create_app(config=None):
         raise RuntimeError("SECRET_KEY must be set in the environment when PORTAL_ENV=production")
 
     _ensure_instance_dir(app)
+    _install_transport_security(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True,
                      compare_type=True)
@@ -80,6 +81,23 @@ def create_app(config=None):
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _install_transport_security(app):
+    """Behind a reverse proxy, believe its forwarded headers (only as many hops as configured), and
+    mark the session cookie Secure on every HTTPS request."""
+    from flask.sessions import SecureCookieSessionInterface
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+    class SessionInterface(SecureCookieSessionInterface):
+        def get_cookie_secure(self, app):
+            return bool(app.config.get("SESSION_COOKIE_SECURE")) or (has_request_context() and request.is_secure)
+
+    app.session_interface = SessionInterface()
 
 
 def _ensure_instance_dir(app):

@@ -11,6 +11,7 @@ def install(app):
     app.cli.add_command(jobs_worker)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(purge_expired)
 
 
 @click.command("seed-demo")
@@ -82,3 +83,32 @@ def restore(source, replace):
     except RestoreError as exc:
         raise click.ClickException(str(exc))
     click.echo(f"已還原 {len(manifest['tables'])} 個資料表，核對碼全部相符。")
+
+
+@click.command("purge-expired")
+@click.option("--dry-run", is_flag=True, help="List what would be anonymised; change nothing.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Count the keeping period up to this day.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge_expired(dry_run, today, yes):
+    """Anonymise clients whose 7-year keeping period has ended (decisions Q28); statistics are kept."""
+    from portal import clock
+    from portal.clients.retention import anonymise, find_expired, retention_years
+    day = today.date() if today else clock.today()
+    expired = find_expired(day)
+    click.echo(f"保存年限 {retention_years()} 年（自最後一筆紀錄所在年度結束起算），基準日 {day.isoformat()}。")
+    if not expired:
+        click.echo("沒有已超過保存期限的個案。")
+        return
+    for item in expired:
+        rows = "、".join(f"{table} {n}" for table, n in item.rows.items())
+        click.echo(f"  個案 {item.client_id:>6} {item.masked_id}  最後紀錄 {item.last_activity.isoformat()}"
+                   f"  保存至 {item.kept_until.isoformat()}  （{rows}）")
+    if dry_run:
+        click.echo(f"試算：{len(expired)} 位個案將被匿名化；未做任何變更。")
+        return
+    if not yes:
+        click.confirm(f"確定將以上 {len(expired)} 位個案的個人資料匿名化？此動作無法復原", abort=True)
+    for item in expired:
+        anonymise(None, item, day)
+    db.session.commit()
+    click.echo(f"已匿名化 {len(expired)} 位個案；統計欄位保留。")

@@ -32,6 +32,15 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a form left open all morning must still submit
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # The session cookie is marked Secure whenever the request came over HTTPS (also behind a proxy, see
+    # PROXY_HOPS); SESSION_COOKIE_SECURE=1 forces it even when the app cannot tell.
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Reverse proxies in front of the app (nginx, a load balancer) that set X-Forwarded-For/-Proto/-Host.
+    # 0 = none: forwarded headers are ignored (a client could forge them). With 1, the app trusts the
+    # last proxy's headers: the client's address for login throttling and the log, https for cookies.
+    PROXY_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
     # Idle timeout: the session cookie is renewed on every request and expires after this much inactivity.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("PORTAL_IDLE_MINUTES", "60")))
     SESSION_REFRESH_EACH_REQUEST = True
@@ -58,6 +67,7 @@ class Config:
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 
 class TestConfig(Config):

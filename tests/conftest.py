@@ -118,3 +118,7 @@ def login(client):
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
         return client
     return do
+
+
+# The concurrency harness's live server (tests/concurrency.py), available to every test.
+from tests.concurrency import race_server  # noqa: E402,F401

@@ -84,6 +84,7 @@ class World:
     other_users: dict = field(default_factory=dict)  # role -> user in the "other" organisations
     clients: dict = field(default_factory=dict)
     foreign: dict = field(default_factory=dict)      # URL parameter name -> id of another unit's record
+    own: dict = field(default_factory=dict)          # URL parameter name -> id of the home organisations' record
 
 
 def build_world() -> World:
@@ -111,6 +112,7 @@ def build_world() -> World:
     w.clients["own"] = make_client([w.orgs["a"], w.orgs["b"]], name="本單位個案", area=a1)
     w.clients["foreign"] = make_client([w.orgs["a_other"], w.orgs["b_other"]], name=FOREIGN_MARKER + "個案", area=a2)
     w.foreign["client_id"] = w.clients["foreign"].id
+    w.own["client_id"] = w.clients["own"].id
     from tests.authz import run_foreign_builders
     run_foreign_builders(w)
     return w

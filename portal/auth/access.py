@@ -12,7 +12,7 @@ Every endpoint needs a logged-in user unless it is marked `@public`
 """
 from functools import wraps
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
@@ -34,6 +34,10 @@ def is_public_endpoint(endpoint: str | None) -> bool:
     return bool(getattr(view, "_portal_public", False))
 
 
+# What a person who must replace an administrator-set password may still open.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.password", "auth.logout"}
+
+
 def install_login_gate(app):
     @app.before_request
     def _require_login():
@@ -43,6 +47,13 @@ def install_login_gate(app):
             if request.headers.get("HX-Request"):
                 abort(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            target = url_for("auth.password")
+            if request.headers.get("HX-Request"):
+                response = make_response("", 204)
+                response.headers["HX-Redirect"] = target
+                return response
+            return redirect(target, code=303)
         return None
 
 

@@ -1,6 +1,6 @@
 """People who log in. Real-name use (實名制): one account per person, never shared."""
 from flask_login import UserMixin
-from sqlalchemy import true
+from sqlalchemy import false, true
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import clock
@@ -21,6 +21,9 @@ class User(UserMixin, db.Model):
     organisation_id = db.Column(db.ForeignKey("organisations.id"), nullable=False, index=True)
     password_hash = db.Column(db.String(256), nullable=False)
     active = db.Column(db.Boolean, nullable=False, default=True, server_default=true())
+    # Set when an administrator sets the password (new account, reset): the person must choose their own
+    # before using the portal (issue 11 §2). Cleared by changing the password.
+    must_change_password = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
     failed_logins = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     locked_until = db.Column(UTCDateTime)
     last_login_at = db.Column(UTCDateTime)

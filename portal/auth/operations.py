@@ -52,11 +52,15 @@ def unlock_user(actor, user: User):
 def change_password(actor, user: User, current: str, new: str):
     if not user.check_password(current):
         raise Refused("目前密碼不正確", field="current_password")
-    problem = password_problem(new)
+    problem = password_problem(new, username=user.username)
     if problem:
         raise Refused(problem, field="new_password")
+    if user.check_password(new):
+        raise Refused("新密碼不能與目前密碼相同", field="new_password")
+    was_required = user.must_change_password
     user.set_password(new)
-    log_change(actor, user, "auth.password_changed")
+    user.must_change_password = False
+    log_change(actor, user, "auth.password_changed", note="首次登入變更初始密碼" if was_required else None)
 
 
 def _check_role_fits(data):
@@ -72,12 +76,15 @@ def _check_role_fits(data):
 def create_user(actor, data: dict, password: str) -> User:
     if find_user(data["username"]):
         raise Refused("此帳號已有人使用", field="username")
-    problem = password_problem(password)
+    problem = password_problem(password, username=data["username"])
     if problem:
         raise Refused(problem, field="password")
     _check_role_fits(data)
     user = User(**{k: data[k] for k in USER_FIELDS if k in data})
     user.set_password(password)
+    # An administrator chose this password: the person replaces it at first login. (`flask create-admin`
+    # has no actor: the administrator typed their own.)
+    user.must_change_password = actor is not None
     db.session.add(user)
     db.session.flush()
     log_change(actor, user, "user.create", after=snapshot(user, USER_FIELDS))
@@ -94,10 +101,11 @@ def update_user(actor, user: User, data: dict, password: str | None = None) -> U
         if k in data:
             setattr(user, k, data[k])
     if password:
-        problem = password_problem(password)
+        problem = password_problem(password, username=user.username)
         if problem:
             raise Refused(problem, field="password")
         user.set_password(password)
+        user.must_change_password = True  # a reset password is known to the administrator
     log_change(actor, user, "user.update", before=before, after=snapshot(user, USER_FIELDS),
                note="密碼已重設" if password else None)
     return user

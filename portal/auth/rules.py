@@ -17,12 +17,24 @@ def after_failed_login(failures_before: int, now: datetime, *, max_failures: int
     return failures, None
 
 
-def password_problem(password: str) -> str | None:
+# Passwords that the first guesses of any attacker include (and the demo password).
+COMMON_PASSWORDS = frozenset({
+    "password1", "password123", "passw0rd", "p@ssw0rd", "a1234567", "1234abcd",
+    "qwer1234", "qwerty123", "1qaz2wsx", "admin123", "admin1234", "test1234", "demo1234", "iloveyou1",
+    "zxcv1234", "asdf1234", "aa123456", "a12345678",
+})
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
     """Return why a new password is unacceptable, or None."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         return f"密碼至少需 {MIN_PASSWORD_LENGTH} 個字元"
     if password.isdigit() or password.isalpha():
         return "密碼需同時包含英文字母與數字"
+    if password.lower() in COMMON_PASSWORDS:
+        return "這個密碼太常見，容易被猜中，請換一個"
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        return "密碼不能包含帳號名稱"
     return None
 
 

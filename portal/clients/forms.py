@@ -17,6 +17,7 @@ class ContactForm(Form):
 
 class ClientForm(FlaskForm):
     version = HiddenField()
+    submission_key = HiddenField()  # one per opened registration form: a double submit creates one client
     name = StringField("姓名", validators=[DataRequired("請輸入姓名"), Length(max=60)])
     national_id = StringField("身分證字號", validators=[DataRequired("請輸入身分證字號")],
                               render_kw={"autocomplete": "off", "maxlength": 10, "class": "id"})
@@ -82,3 +83,16 @@ class ClientSearchForm(FlaskForm):
         csrf = False
     q = StringField("搜尋", validators=[Optional()])
     area = IntegerField("區域", validators=[Optional(), NumberRange(min=0)])
+
+
+REQUESTER_RELATIONS = {"self": "本人", "legal": "法定代理人", "agent": "受任人（附委任書）", "heir": "繼承人", "other": "其他"}
+
+
+class DataRequestForm(FlaskForm):
+    """A data subject's access request (個資查詢，個人資料保護法第 3、10 條) received by the bureau."""
+    requester_name = StringField("申請人姓名", validators=[DataRequired("請輸入申請人姓名"), Length(max=60)])
+    requester_relation = SelectField("申請人與個案關係", choices=list(REQUESTER_RELATIONS.items()))
+    received_on = ROCDateField("收件日期", validators=[DataRequired("請輸入收件日期")])
+    reference = StringField("收文文號", validators=[Optional(), Length(max=60)])
+    identity_checked = BooleanField("已核對申請人身分證明文件（代理人另核對委任或法定代理證明）",
+                                    validators=[DataRequired("請先核對申請人身分")])

@@ -59,6 +59,10 @@ class Client(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow, onupdate=clock.utcnow)
     version = db.Column(db.Integer, nullable=False, default=1)
+    # The registration form's one-time key: a double-clicked 儲存 finds the client the first click created.
+    submission_key = db.Column(db.String(36), unique=True)
+    # Set when the retention purge anonymised the record (decisions Q28); statistics fields are kept.
+    anonymised_at = db.Column(UTCDateTime)
 
     service_area = db.relationship("ServiceArea")
     contacts = db.relationship("ClientContact", order_by="ClientContact.position",

@@ -1,4 +1,6 @@
 """Create and change clients; grant and end organisation access. Each change is logged."""
+from sqlalchemy.exc import IntegrityError
+
 from portal import clock
 from portal.auditlog.operations import log_change, snapshot
 from portal.clients.models import Client, ClientAccess, ClientContact
@@ -19,6 +21,36 @@ def find_by_national_id(national_id: str) -> Client | None:
     ).scalar_one_or_none()
 
 
+def find_by_submission_key(key: str | None) -> Client | None:
+    if not key:
+        return None
+    return db.session.execute(db.select(Client).filter_by(submission_key=key)).scalar_one_or_none()
+
+
+def _pending(data: dict) -> dict:
+    """The field values `_apply` would store for `data`."""
+    values = {f: data[f] for f in CLIENT_FIELDS if f in data}
+    if "national_id" in values:
+        values["national_id"] = normalise_national_id(values["national_id"])
+    if not values.get("dementia_diagnosed"):
+        values["dementia_diagnosed_on"] = None
+    if not values.get("disability_certificate"):
+        values["disability_category"] = values["disability_degree"] = None
+    return values
+
+
+def _contact_rows(contacts) -> list[tuple]:
+    return [(c.get("name"), c.get("relation") or None, c.get("phone") or None, bool(c.get("is_primary_caregiver")))
+            for c in contacts if c.get("name")]
+
+
+def is_unchanged(client: Client, data: dict, contacts: list[dict]) -> bool:
+    """True when saving `data` would store exactly what the client already has (a repeated submit)."""
+    current = [(c.name, c.relation or None, c.phone or None, bool(c.is_primary_caregiver)) for c in client.contacts]
+    values = _pending(data)
+    return all(getattr(client, f) == v for f, v in values.items()) and current == _contact_rows(contacts)
+
+
 def _apply(client: Client, data: dict, contacts: list[dict]):
     for field in CLIENT_FIELDS:
         if field in data:
@@ -35,14 +67,30 @@ def _contacts_snapshot(client):
     return [{"name": c.name, "relation": c.relation, "phone": c.phone} for c in client.contacts]
 
 
-def create_client(actor, data: dict, contacts: list[dict]) -> Client:
-    """Register a client; the registering organisation gets access. Refuse a duplicate ID."""
+def create_client(actor, data: dict, contacts: list[dict], *, submission_key: str | None = None) -> Client:
+    """Register a client; the registering organisation gets access. Refuse a duplicate ID.
+
+    `submission_key` is the form's one-time key: a repeated submit of the same form (a double click,
+    a retry after a dropped connection) returns the client the first one created, even when the two
+    requests run at the same time (the unique key and national ID decide; the loser finds the winner).
+    """
+    repeated = find_by_submission_key(submission_key)
+    if repeated is not None:
+        return repeated
     if find_by_national_id(data["national_id"]) is not None:
         raise Refused("此身分證字號已建檔", field="national_id")
-    client = Client()
+    client = Client(submission_key=submission_key or None)
     _apply(client, data, contacts)
-    db.session.add(client)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(client)
+            db.session.flush()
+    except IntegrityError:
+        # A parallel request stored the same form (or the same national ID) first.
+        repeated = find_by_submission_key(submission_key)
+        if repeated is not None:
+            return repeated
+        raise Refused("此身分證字號已建檔", field="national_id")
     if not actor.sees_all:
         grant_access(actor, client, actor.organisation_id, "registered", log=False)
     log_change(actor, client, "client.create",
@@ -59,6 +107,9 @@ def update_client(actor, client: Client, data: dict, contacts: list[dict], *, se
         raise Refused("此身分證字號已建檔", field="national_id")
     before = {**snapshot(client, CLIENT_FIELDS), "contacts": _contacts_snapshot(client)}
     _apply(client, data, contacts)
+    # Always write the row, so the version moves even when only the contacts changed (a second
+    # editor holding the old version must then get a conflict, not overwrite the contacts).
+    client.updated_at = clock.utcnow()
     db.session.flush()
     log_change(actor, client, "client.update", before=before,
                after={**snapshot(client, CLIENT_FIELDS), "contacts": _contacts_snapshot(client)})

@@ -58,3 +58,24 @@ def sex_from_national_id(text: str) -> str | None:
     if len(s) == 10 and s[1] in "29":
         return "F"
     return None
+
+
+# --- retention (decisions Q28) ---------------------------------------------------------------------
+
+MIN_RETENTION_YEARS = 7
+
+
+def purge_after(last_activity: date, years: int = MIN_RETENTION_YEARS) -> date:
+    """The last day a client's data must be kept.
+
+    Q28: 7 years from the end of the case, or for billing from the end of the service year. Counting
+    from the end of the calendar year of the latest date on any of the client's records covers both
+    (a closure date is never later than its year's end) and never purges early. Fewer than 7 years is
+    never allowed, whatever the setting says.
+    """
+    years = max(int(years), MIN_RETENTION_YEARS)
+    return date(last_activity.year + years, 12, 31)
+
+
+def is_expired(last_activity: date | None, today: date, years: int = MIN_RETENTION_YEARS) -> bool:
+    return last_activity is not None and today > purge_after(last_activity, years)
