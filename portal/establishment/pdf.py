@@ -51,6 +51,20 @@ def _prepare_uploads(plan, summaries):
     return result
 
 
+def page_breaks(outline) -> set:
+    """Keys of the sections that start a new page: each quality document (forms-and-pdfs.md §7.5), its
+    break moved up to the headings right before it so that 「(八)…」 / 「1、結構面」 never end a page alone."""
+    entries = [n for n in outline if n.section.level >= 2]
+    breaks = set()
+    for i, n in enumerate(entries):
+        if n.section.new_page:
+            j = i
+            while j > 0 and entries[j - 1].section.is_heading:
+                j -= 1
+            breaks.add(entries[j].key)
+    return breaks
+
+
 def plan_context(plan, content, uploads, area_names, submission=None):
     facts = checks.PlanFacts(content=content, uploads=uploads, area_names=area_names or {})
     years, totals = checks.projection(content)
@@ -59,7 +73,7 @@ def plan_context(plan, content, uploads, area_names, submission=None):
     plan_date = checks.parse_iso(cover.get("plan_date")) or (
         submission.submitted_at.astimezone(clock.TAIPEI).date() if submission else clock.today())
     return dict(
-        plan=plan, content=content, outline=OUTLINE, by_key=BY_KEY, uploads=uploads, facts=facts,
+        plan=plan, content=content, outline=OUTLINE, by_key=BY_KEY, page_breaks=page_breaks(OUTLINE), uploads=uploads, facts=facts,
         name=checks.institution_name(content), basic=basic, cover=cover, plan_date=plan_date,
         demand=checks.demand_table(content, area_names or {}), budget=checks.budget_totals(content),
         funding_total=checks.funding_total(content), projection=totals, years=years,

@@ -207,19 +207,24 @@ def test_population_table_loads_into_demand(client, world, login, plan, app_ctx)
 CM = 72 / 2.54
 
 
-def test_plan_pdf_format(client, world, login, plan, app_ctx, tmp_path):
-    import pdfplumber
+def _plan_pdf(client, world, login, plan, tmp_path):
     _complete(world, plan)
     login(world.users[roles.APPLICANT])
     response = client.get(f"/establishment/plans/{plan.id}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "plan.pdf"
     path.write_bytes(response.data)
+    return path
+
+
+def test_plan_pdf_format(client, world, login, plan, app_ctx, tmp_path):
+    import pdfplumber
+    path = _plan_pdf(client, world, login, plan, tmp_path)
     with pdfplumber.open(path) as pdf:
         assert len(pdf.pages) >= 30
-        portrait = [p for p in pdf.pages if p.width < p.height]
-        for page in portrait:
-            assert abs(page.width - 595.28) < 1 and abs(page.height - 841.89) < 1  # A4
+        for page in pdf.pages:
+            # A4 either way round; the seed's margins on every page, landscape ones included
+            assert sorted((round(page.width), round(page.height))) == [595, 842], page.page_number
             body = [c for c in page.chars if c["top"] < page.height - 2.5 * CM + 2]
             if not body:
                 continue
@@ -229,13 +234,11 @@ def test_plan_pdf_format(client, world, login, plan, app_ctx, tmp_path):
             assert left >= 3 * CM - 1.5, (page.page_number, left)
             assert right <= page.width - 2 * CM + 1.5, (page.page_number, right)
             assert top >= 2.5 * CM - 1.5, (page.page_number, top)
-        # page number centred at the bottom, nothing else in the footer
-        for page in portrait[:5]:
+            # page number centred at the bottom, nothing else in the footer
             foot = [c for c in page.chars if c["top"] > page.height - 2.5 * CM]
-            text = "".join(c["text"] for c in foot).strip()
-            assert text == str(page.page_number)
+            assert "".join(c["text"] for c in foot).strip() == str(page.page_number)
             mid = (min(c["x0"] for c in foot) + max(c["x1"] for c in foot)) / 2
-            assert abs(mid - (3 * CM + (page.width - 5 * CM) / 2)) < 3
+            assert abs(mid - (3 * CM + (page.width - 5 * CM) / 2)) < 3, page.page_number
         cover = pdf.pages[0]
         lines = {}
         for c in cover.chars:
@@ -249,9 +252,42 @@ def test_plan_pdf_format(client, world, login, plan, app_ctx, tmp_path):
         assert 14.0 in sizes  # body 14 pt
         fonts = {c["fontname"].split("+")[-1] for p in pdf.pages[:6] for c in p.chars}
         assert any("UKai" in f for f in fonts) and any("Liberation-Serif" in f for f in fonts)
-        toc = pdf.pages[1].extract_text() + "\n" + pdf.pages[2].extract_text()
-        entries = dict(re.findall(r"(一、居家式長照機構設立計畫書-基本資料|四、服務計畫|八、附件)\.*\s*(\d+)", toc))
-        assert set(entries) == {"一、居家式長照機構設立計畫書-基本資料", "四、服務計畫", "八、附件"}
-        for heading, number in entries.items():  # the TOC's page numbers point at the pages with the heading
-            target = pdf.pages[int(number) - 1].extract_text()
-            assert heading.split("-")[0].replace("居家式長照機構設立計畫書", "單位基本資料") in target.replace(" ", "")
+    _check_orientation_and_toc(path)
+
+
+def _check_orientation_and_toc(path):
+    """Wide tables on landscape pages (forms-and-pdfs.md §7.4: the budget table), every other page
+    portrait; every TOC entry links to the page with its heading and prints that page's number."""
+    import pdfplumber
+    from pypdf import PdfReader
+
+    from portal.establishment.outline import OUTLINE
+    reader = PdfReader(path)
+    dest_page = {name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()}
+    entries = [n for n in OUTLINE if n.section.level >= 2]
+    assert {f"s-{n.key}" for n in entries} <= set(dest_page)
+    with pdfplumber.open(path) as pdf:
+        budget_pages = {dest_page["s-budget"]}
+        # the budget section runs until the next section starts
+        nxt = dest_page["s-funding"]
+        budget_pages |= set(range(dest_page["s-budget"], nxt))
+        for index, page in enumerate(pdf.pages):
+            landscape = page.width > page.height
+            assert landscape == (index in budget_pages), (index + 1, landscape)
+        assert dest_page["s-projection"] not in budget_pages  # a four-column table: portrait (spec §7 names only the budget)
+        printed = {}
+        for page in [p for p in pdf.pages[1:4] if p.annots]:
+            for annot in page.annots:
+                name = (annot.get("data") or {}).get("Dest")
+                name = name.decode() if isinstance(name, bytes) else str(name or "").lstrip("/")
+                if name not in dest_page:
+                    continue
+                # the number printed at the right end of the entry (a long entry wraps: its last line)
+                line = [c for c in page.chars if abs(c["bottom"] - annot["bottom"]) < 3 and c["x0"] >= annot["x0"] - 1]
+                number = re.search(r"\.(\d+)$", "".join(c["text"] for c in sorted(line, key=lambda c: c["x0"])))
+                if number:
+                    printed.setdefault(name, set()).add(int(number.group(1)))
+        assert printed == {f"s-{n.key}": {dest_page[f"s-{n.key}"] + 1} for n in entries}
+        for n in entries:
+            target = pdf.pages[dest_page[f"s-{n.key}"]].extract_text().replace(" ", "").replace("\n", "")
+            assert (n.number + n.section.title).replace(" ", "") in target, n.key
