@@ -1,7 +1,7 @@
 """contracts: violation findings
 
 Revision ID: audits_0003
-Revises: audits_0002
+Revises: trust_0001
 Create Date: 2026-11-25 12:49:32.381232
 
 """
@@ -13,7 +13,7 @@ import portal.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'audits_0003'
-down_revision = 'audits_0002'
+down_revision = 'trust_0001'
 branch_labels = None
 depends_on = None
 

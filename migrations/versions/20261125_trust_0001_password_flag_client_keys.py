@@ -1,7 +1,7 @@
 """trust: password change flag, client submission key and anonymisation
 
 Revision ID: trust_0001
-Revises: guidance_0001
+Revises: incidents_0002
 Create Date: 2026-11-25 12:57:54.866514
 
 """
@@ -13,7 +13,7 @@ import portal.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'trust_0001'
-down_revision = 'guidance_0001'
+down_revision = 'incidents_0002'
 branch_labels = None
 depends_on = None
 
