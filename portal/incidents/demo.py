@@ -116,6 +116,7 @@ def seed_incidents(ctx):
     with at(occurred + timedelta(days=7)):
         ops.add_handling(users["supervisor"], inc3, "已確認改善措施落實，建議結案。")
         ops.add_handling(users["officer"], inc3, "同意結案，列入年度查核追蹤。")
+        _acknowledge_all(ctx, inc3)
         ops.close_incident(users["officer"], inc3)
 
     # 4. Outside service hours: a fall at night at home — platform record only.
@@ -195,6 +196,18 @@ _HISTORY = [
 ]
 
 
+def _acknowledge_all(ctx, incident):
+    """The client's A unit confirmed every report it was sent (closed demo cases)."""
+    from portal.incidents import operations as ops
+    for report in incident.submitted_reports:
+        for route in report.routes:
+            if route.target == "a_unit" and route.acknowledged_at is None:
+                head = next((u for u in ctx.users.values()
+                             if u.role == "a_unit_head" and u.organisation_id == route.organisation_id), None)
+                if head is not None:
+                    ops.acknowledge_route(head, route)
+
+
 def _seed_history(ctx, now):
     from portal.incidents import operations as ops
 
@@ -227,6 +240,8 @@ def _seed_history(ctx, now):
                     "improvement_plan": "已於單位內部會議檢討並加強教育訓練。",
                     "reporter_title": user.job_title, "supervisor_name_title": incident.supervisor_name_title})
                 ops.submit_report(user, closing)
+            with clock.freeze(occurred + timedelta(days=7, hours=2)):
+                _acknowledge_all(ctx, incident)
             with clock.freeze(occurred + timedelta(days=8)):
                 ops.add_handling(users["officer"], incident, "已確認單位改善情形，同意結案。")
                 ops.close_incident(users["officer"], incident)

@@ -719,14 +719,20 @@ def incident_actions(user, now):
                 items.append(ActionItem(_item_title(incident, todo), url, area="異常事件",
                                         detail=incident.reporting_org.display_name))
     if user.role in roles.A_ROLES:
+        # Reports sent to the client's A unit and not yet confirmed, one item per open incident.
         routes = db.session.execute(
-            db.select(IncidentRoute).where(IncidentRoute.target == "a_unit",
-                                           IncidentRoute.organisation_id == user.organisation_id,
-                                           IncidentRoute.acknowledged_at.is_(None))
+            db.select(IncidentRoute).join(IncidentReport, IncidentRoute.report_id == IncidentReport.id)
+            .join(Incident, IncidentReport.incident_id == Incident.id)
+            .where(IncidentRoute.target == "a_unit", IncidentRoute.organisation_id == user.organisation_id,
+                   IncidentRoute.acknowledged_at.is_(None), Incident.status.in_(rules.OPEN_STATUSES))
+            .options(selectinload(IncidentRoute.report).selectinload(IncidentReport.incident)
+                     .selectinload(Incident.reporting_org))
             .order_by(IncidentRoute.sent_at)).scalars().all()
+        by_incident = {}
         for route in routes:
-            incident = route.report.incident
-            items.append(ActionItem(_item_title(incident, f"收到{route.report.title}，請確認"),
+            by_incident.setdefault(route.report.incident, []).append(route.report.title)
+        for incident, titles in by_incident.items():
+            items.append(ActionItem(_item_title(incident, f"收到{'、'.join(titles)}，請確認"),
                                     url_for("incidents.show", incident_id=incident.id), area="異常事件",
                                     detail=incident.reporting_org.display_name))
     if user.role in ops.DISPUTE_ROLES and user.role in (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
