@@ -46,6 +46,9 @@ def page(request, browser):
     pg = context.new_page()
     pg.viewport_name = request.param
     pg.set_default_timeout(15000)
+    # Our CSP forbids eval, which Playwright's wait_for_function uses for string predicates.
+    pg.wait_for_function = lambda expression, **kwargs: wait_until(
+        pg, expression, timeout=(kwargs.get("timeout") or 15000) / 1000)
     yield pg
     context.close()
 
