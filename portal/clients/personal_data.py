@@ -66,6 +66,11 @@ def client_tables():
     return [t for t in db.metadata.sorted_tables if t.name in found]
 
 
+def _row_key(row) -> str:
+    # JSON columns hold lists and dicts, which are not hashable: compare rows by their printed form.
+    return repr(tuple(row.values()))
+
+
 def collect(client_id: int) -> list[TableRows]:
     """Every row about the client: the client row first, then rows that point at found rows."""
     clients = db.metadata.tables["clients"]
@@ -87,11 +92,11 @@ def collect(client_id: int) -> list[TableRows]:
             rows = db.session.execute(select(table).where(or_(*conditions))).mappings().all()
             pk = _single_pk(table)
             known = result.setdefault(table.name, TableRows(table))
-            seen = {tuple(r.values()) for r in known.rows}
+            seen = {_row_key(r) for r in known.rows}
             for row in rows:
-                if tuple(row.values()) not in seen:
+                if _row_key(row) not in seen:
                     known.rows.append(row)
-                    seen.add(tuple(row.values()))
+                    seen.add(_row_key(row))
                     grew = True
                     if pk is not None:
                         found_ids.setdefault(table.name, set()).add(row[pk.name])

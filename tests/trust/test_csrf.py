@@ -18,6 +18,7 @@ from tests.trust.conftest import csrf_token, login_with_csrf
 
 EXPIRED = "表單的安全驗證已過期"
 FORM_RE = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+TOKEN_FIELD_RE = re.compile(r'name="(?:[\w-]+-)?csrf_token"')
 HX_HEADERS_RE = re.compile(r"<body[^>]*hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'")
 
 
@@ -126,7 +127,8 @@ def test_every_post_form_carries_the_token(csrf_app, world, role):
         if "<body" in html and not HX_HEADERS_RE.search(html):
             problems.append(f"{url}: no X-CSRFToken in <body hx-headers>")
         for attributes, inner in FORM_RE.findall(html):
-            if re.search(r'method\s*=\s*"?post', attributes, re.I) and 'name="csrf_token"' not in inner:
+            # A prefixed form (prefix="cm") names it "cm-csrf_token"; Flask-WTF takes any field ending so.
+            if re.search(r'method\s*=\s*"?post', attributes, re.I) and not TOKEN_FIELD_RE.search(inner):
                 problems.append(f"{url}: a POST form without csrf_token: <form{attributes[:80]}>")
     assert pages > 3
     assert not problems, "\n".join(problems)
