@@ -32,9 +32,10 @@ tests/<area>/authz_data.py (see tests/authz.py).
 Adding rows
 -----------
 When the matrix reports missing rows it prints them with the answers the routes give today: check every
-cell is what the spec intends (a wrong answer pasted here becomes the rule), then paste them under the
-area's heading. Keep the columns aligned with `format_row` if you like; the parser only splits on spaces.
+cell is what the spec intends (a wrong answer pasted here becomes the rule), then paste them into the
+area's tests/<area>/access_rows.py (the foundation's rows are below). Keep the columns aligned with `format_row` if you like; the parser only splits on spaces.
 """
+import importlib
 from dataclasses import dataclass
 
 from portal.auth import roles
@@ -145,7 +146,7 @@ class Row:
     method: str
     endpoint: str
     cells: dict  # column -> (own answer, foreign answer)
-    line: int
+    line: str  # where the row is written, for messages
 
     def expect(self, column: str, which: str) -> str:
         own, foreign = self.cells[column]
@@ -156,30 +157,30 @@ class TableError(ValueError):
     pass
 
 
-def parse(text: str = TABLE) -> dict:
+def parse(text: str = TABLE, source: str = "access_table.py", rows: dict | None = None) -> dict:
     """Return {(method, endpoint): Row}; raise TableError naming the line of any malformed row."""
-    rows = {}
+    rows = {} if rows is None else rows
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         parts = line.split()
         if len(parts) != 2 + len(COLUMNS):
-            raise TableError(f"access_table.py line {number}: {len(parts) - 2} cells, expected {len(COLUMNS)} "
+            raise TableError(f"{source} line {number}: {len(parts) - 2} cells, expected {len(COLUMNS)} "
                              f"({' '.join(COLUMNS)}): {raw.strip()}")
         method, endpoint, cells = parts[0], parts[1], parts[2:]
         if method not in ("GET", "POST"):
-            raise TableError(f"access_table.py line {number}: method must be GET or POST: {raw.strip()}")
+            raise TableError(f"{source} line {number}: method must be GET or POST: {raw.strip()}")
         parsed = {}
         for column, cell in zip(COLUMNS, cells):
             answers = cell.split("/")
             if len(answers) > 2 or any(a not in TOKENS for a in answers):
-                raise TableError(f"access_table.py line {number}: bad cell {cell!r} for {column} "
+                raise TableError(f"{source} line {number}: bad cell {cell!r} for {column} "
                                  f"(answers: {' '.join(sorted(TOKENS))}, or own/foreign)")
             parsed[column] = (answers[0], answers[-1])
         if (method, endpoint) in rows:
-            raise TableError(f"access_table.py line {number}: {method} {endpoint} is declared twice")
-        rows[(method, endpoint)] = Row(method, endpoint, parsed, number)
+            raise TableError(f"{source} line {number}: {method} {endpoint} is declared twice")
+        rows[(method, endpoint)] = Row(method, endpoint, parsed, f"{source} line {number}")
     return rows
 
 
@@ -193,4 +194,39 @@ def format_row(method: str, endpoint: str, cells: dict) -> str:
     return f"{method:<4} {endpoint:<34} {text}"
 
 
-EXPECTED = parse()
+# Each domain area keeps its rows next to its tests, in tests/<area>/access_rows.py (a TABLE string in
+# the format above and, if needed, a POST_DATA dict): areas can add routes without touching each other.
+# `python -m tests.access_table` prints the whole table, all areas together, for a reviewer.
+AREAS = ("cases", "audits", "contracts", "billing", "reports", "incidents", "guidance")
+
+
+def area_tables():
+    """[(source, table text)] in reading order: the foundation rows above, then each area's."""
+    found = [("tests/access_table.py", TABLE)]
+    for area in AREAS:
+        try:
+            module = importlib.import_module(f"tests.{area}.access_rows")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tests.{area}.access_rows":
+                raise
+            continue
+        found.append((f"tests/{area}/access_rows.py", module.TABLE))
+        POST_DATA.update(getattr(module, "POST_DATA", {}))
+    return found
+
+
+def parse_all() -> dict:
+    rows = {}
+    for source, text in area_tables():
+        parse(text, source, rows)
+    return rows
+
+
+EXPECTED = parse_all()
+
+if __name__ == "__main__":
+    header = " ".join(f"{c:<8}" for c in COLUMNS).rstrip()
+    print(f"{'# route':<39} {header}")
+    for source, text in area_tables():
+        print(f"\n# --- {source}")
+        print(text.strip("\n"))

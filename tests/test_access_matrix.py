@@ -216,11 +216,12 @@ def test_every_route_is_declared(app, client, matrix_world, login):
     if missing:
         observed = observe(app, client, world, login, [(m, registered[(m, e)]) for m, e in missing])
         message.append(f"{len(missing)} routes have no row in tests/access_table.py. These are the answers they "
-                       "give today — check every cell is what the spec intends, then paste:\n")
+                       "give today — check every cell is what the spec intends, then paste into "
+                       "tests/<area>/access_rows.py:\n")
         message += [format_row(m, e, observed[(m, e)]) for m, e in missing]
     if stale:
         message.append("\nRows for routes that no longer exist (remove them):")
-        message += [f"line {EXPECTED[key].line}: {key[0]} {key[1]}" for key in stale]
+        message += [f"{EXPECTED[key].line}: {key[0]} {key[1]}" for key in stale]
     assert not message, "\n".join(message)
 
 
