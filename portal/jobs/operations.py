@@ -103,6 +103,7 @@ def run_job(job_id: int) -> None:
     job = _claim(job_id)
     if job is None:
         return
+    attempt = job.attempts
     definition = job_kind(job.kind)
     beat = _Heartbeat(current_app._get_current_object(), job_id)
     beat.start()
@@ -119,20 +120,19 @@ def run_job(job_id: int) -> None:
             temporary.write_bytes(result.data or b"")
         os.replace(temporary, target)
         db.session.rollback()
-        job = db.session.get(Job, job_id)
-        job.state, job.progress, job.progress_note = "done", 100, "完成"
-        job.result_path, job.result_name, job.result_mime = relative, result.filename, result.mime
-        job.result_size = target.stat().st_size
-        job.finished_at = clock.utcnow()
+        # Only this attempt may finish the job: a worker that was given up for dead (its job requeued and
+        # claimed again) can still be running somewhere and must not overwrite the newer attempt.
+        db.session.execute(db.update(Job).where(Job.id == job_id, Job.state == "running", Job.attempts == attempt)
+                           .values(state="done", progress=100, progress_note="完成", result_path=relative,
+                                   result_name=result.filename, result_mime=result.mime,
+                                   result_size=target.stat().st_size, finished_at=clock.utcnow()))
         db.session.commit()
     except Exception as exc:  # record, never crash the worker
         db.session.rollback()
         log.exception("job %s failed", job_id)
-        job = db.session.get(Job, job_id)
-        job.state = "failed"
-        job.error = _user_message(exc)
-        job.progress_note = "失敗"
-        job.finished_at = clock.utcnow()
+        db.session.execute(db.update(Job).where(Job.id == job_id, Job.state == "running", Job.attempts == attempt)
+                           .values(state="failed", error=_user_message(exc), progress_note="失敗",
+                                   finished_at=clock.utcnow()))
         db.session.commit()
         current_app.logger.debug(traceback.format_exc())
     finally:
