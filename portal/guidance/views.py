@@ -25,7 +25,7 @@ from portal.guidance.models import (
     DEVELOPMENT_GRANT_ITEMS, GRANT_KINDS, GRANT_STATUS, HOME_GRANT_ITEMS, RATINGS, CapacityAssessment, GrantApplication,
     GuidanceOfficer, GuidancePlan, GuidanceUnitProfile, GuidanceVisit, GuidedHome,
 )
-from portal.guidance.settings import CAPACITY_ITEMS, TARGET, grant_settings, refund_settings
+from portal.guidance.settings import CAPACITY_ITEMS, DEV_CAP_YEAR, TARGET, grant_settings, refund_settings
 from portal.htmx import redirect_to, render
 from portal.nav import register_nav
 from portal.orgs.models import Organisation, ServiceArea
@@ -648,9 +648,32 @@ def _summary_context(unit, year):
     as_of = min(end, clock.today())
     stages = {h.id: rules.stage_on(h.stage_dates(), h.dropped_on, as_of) for h in homes}
     return {"unit": unit, "year": year, "profile": profile, "officers": officers, "homes": homes, "visits": visits,
-            "stages": stages, "as_of": as_of, "short_labels": rules.STAGE_SHORT_LABELS,
+            "stages": stages, "as_of": as_of, "short_labels": rules.STAGE_SHORT_LABELS, "caps": _grant_caps(homes, grants, year),
             "plans": plans, "grants": grants, "approved": approved, "progress": _unit_progress(unit, year),
             "stage_labels": rules.STAGE_LABELS, "paths": rules.QUALIFICATION_PATHS}
+
+
+def _grant_caps(homes, grants, year):
+    """Each guided home's grant cap in `year` (seed 003 §十六(一)、(三)) and the development cap (§十六(二)),
+    with what was approved and what is still pending against them, for the yearly summary."""
+    caps = grant_settings()
+    used = {}
+    for g in grants:
+        if g.counts_against_cap:
+            key = g.home_id if g.kind == "home" else "development"
+            row = used.setdefault(key, {"approved": 0, "pending": 0})
+            row["approved" if g.status == "approved" else "pending"] += (
+                (g.approved_amount or 0) if g.status == "approved" else g.requested)
+    rows = []
+    for h in sorted(homes, key=lambda h: (h.licensed_on is None, h.licensed_on or date.max, h.id)):
+        cap = h.grant_cap(year, **caps)
+        if not cap and h.id not in used:
+            continue
+        months = rules.grant_eligible_months(h.licensed_on, year, first_evaluated_on=h.first_evaluated_on,
+                                             window_months=caps["window_months"]) if h.licensed_on else []
+        rows.append({"home": h, "cap": cap, "months": months, **used.get(h.id, {"approved": 0, "pending": 0})})
+    development = {"cap": get_setting(DEV_CAP_YEAR.key), **used.get("development", {"approved": 0, "pending": 0})}
+    return {"homes": rows, "development": development}
 
 
 # --- grant applications (seed 003 §十六) --------------------------------------------------

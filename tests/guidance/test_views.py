@@ -525,6 +525,25 @@ def test_yearly_summary_pdf(client, world, login, app_ctx, frozen, tmp_path):
     assert client.get(f"/guidance/units/{unit.id}/summary/2025.pdf").status_code == 404
 
 
+def test_yearly_summary_pdf_shows_each_homes_cap_and_what_is_left(client, world, login, app_ctx, frozen, tmp_path):
+    unit = world.orgs["guidance"]
+    home = make_home(unit, stage="contracted", name="測試丙家庭托顧服務")     # licensed 2025-04-10: Apr–Dec
+    make_home(unit, stage="contracted", name="測試丁家庭托顧服務", licensed_on=date(2022, 3, 1),
+              contracted_on=date(2022, 4, 1))                                     # window over: not listed
+    make_grant(unit, kind="home", home=home, year=2025, month=5, items={"guidance_fee": 20_000}, status="approved",
+               approved_amount=20_000)
+    make_grant(unit, kind="home", home=home, year=2025, month=6, items={"guidance_fee": 5_000})
+    make_grant(unit, kind="home", home=home, year=2025, month=7, items={"guidance_fee": 9_000}, status="rejected")
+    make_grant(unit, year=2025, month=7, status="approved", approved_amount=3_000)
+    db.session.commit()
+    login(world.users[roles.BUREAU_OFFICER])
+    text, _ = _pdf_text(client.get(f"/guidance/units/{unit.id}/summary/2025.pdf").data, tmp_path, "caps")
+    assert "測試丙家庭托顧服務4–12月（9個月）112,50020,0005,00087,500" in text
+    assert "輔導開發或培植托顧家庭1–12月120,0003,0000117,000" in text
+    assert "測試丁家庭托顧服務4–" not in text and "測試丁家庭托顧服務" in text   # in the homes list only
+    assert "製表人：" in text and "日期：中華民國114年11月20日" in text
+
+
 def test_plan_pdf(client, world, login, app_ctx, frozen, tmp_path):
     home = make_home(world.orgs["guidance"], stage="licensed", name="測試乙家庭托顧服務")
     db.session.add(GuidancePlan(home_id=home.id, year=2025, **{f: f"{label}的說明" for f, label in GuidancePlan.SECTIONS}))
