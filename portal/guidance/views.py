@@ -29,6 +29,7 @@ from portal.guidance.settings import CAPACITY_ITEMS, DEV_CAP_YEAR, TARGET, grant
 from portal.htmx import redirect_to, render
 from portal.nav import register_nav
 from portal.orgs.models import Organisation, ServiceArea
+from portal.orgs.standing import unit_summaries
 from portal.settings.registry import get_setting
 
 bp = Blueprint("guidance", __name__, url_prefix="/guidance")
@@ -306,7 +307,11 @@ def home(home_id):
     today = clock.today()
     year = today.year
     nxt = rules.next_stage(home.stage)
-    advance = AdvanceForm(version=home.version, to_stage=nxt, on=today) if nxt else None
+    contract = queries.contracts_on_record([home.organisation_id]).get(home.organisation_id)
+    on = today
+    if nxt == "contracted" and contract and home.licensed_on and home.licensed_on <= contract.starts_on <= today:
+        on = contract.starts_on     # the contract the bureau recorded: its first day is the 完成特約 date
+    advance = AdvanceForm(version=home.version, to_stage=nxt, on=on) if nxt else None
     plan = next((p for p in home.plans if p.year == year), None)
     caps = grant_settings()
     grant_years = []
@@ -322,7 +327,16 @@ def home(home_id):
                   clients=queries.clients_served_by(home.organisation_id) if home.organisation_id else [],
                   stages=rules.STAGES, stage_labels=rules.STAGE_LABELS, grant_years=grant_years,
                   can_edit=_can_edit_home(home), can_write=_can_write_records(home),
-                  visit_due=hooks.visit_due(home, today))
+                  visit_due=hooks.visit_due(home, today), contract=contract,
+                  standing=_standing(home))
+
+
+def _standing(home):
+    """The home's contract, audit and report facts from the other areas (the guidance line is this page's own)."""
+    if not home.organisation_id:
+        return []
+    facts = unit_summaries([home.organisation_id]).get(home.organisation_id, [])
+    return [f for f in facts if not f.startswith("輔導單位")]
 
 
 @bp.route("/homes/<int:home_id>/edit", methods=["GET", "POST"])
@@ -587,6 +601,7 @@ def year(unit_id, year):
         .order_by(GuidedHome.contracted_on)).scalars().all()
     settle_form = SettleForm(version=row.version if row else None)
     return render("guidance/year.html", unit=unit, year=year, progress=progress, row=row, homes=homes,
+                  contracts=queries.contracts_on_record([h.organisation_id for h in homes]),
                   fee_form=fee_form, settle_form=settle_form, can_edit=current_user.role in BUREAU_EDITORS,
                   year_over=clock.today().year > year)
 

@@ -15,7 +15,7 @@ from portal.guidance.models import (
     GuidanceYear, GuidedHome,
 )
 from portal.orgs.models import Organisation, OrganisationLink, overseen_org_ids
-from tests.factories import FOREIGN_MARKER
+from tests.factories import FOREIGN_MARKER, make_org
 from tests.guidance.helpers import PLAN, make_grant, make_home, make_officer, make_visit
 
 NOW = datetime(2025, 11, 20, 10, 0)
@@ -618,3 +618,29 @@ def test_visit_refuses_another_units_officer(client, world, login, app_ctx, froz
     with pytest.raises(Refused):
         ops.add_visit(_guide(world), home, {"visited_on": date(2025, 11, 1), "officer_id": foreign_officer.id,
                                             "mode": "onsite", "topics": ["setup"], "content": "x"}, date(2025, 11, 20))
+
+
+def test_contract_on_record_prefills_the_contract_date_and_shows_on_the_year_page(
+        client, world, login, app_ctx, frozen):
+    from tests.contracts.factories import make_contract
+    unit = world.orgs["guidance"]
+    home = make_home(unit, stage="licensed", organisation=world.orgs["b"], name="測試戊家庭托顧服務")
+    other = make_home(unit, stage="contracted", name="測試己家庭托顧服務", contracted_on=date(2025, 6, 1),
+                      organisation=make_org(roles.B_UNIT, "測試己家庭托顧服務", subtype="family_care"))
+    db.session.commit()
+    login(_guide(world))
+    page = client.get(f"/guidance/homes/{home.id}").get_data(as_text=True)
+    assert "衛生局特約管理尚無此單位的契約紀錄" in page and 'value="114/11/20"' in page
+    assert "服務紀錄與費用申報（唯讀）" in page
+    make_contract(world.orgs["b"], starts_on=date(2025, 5, 2), ends_on=date(2025, 12, 31), number="測試特字第7號")
+    db.session.commit()
+    page = client.get(f"/guidance/homes/{home.id}").get_data(as_text=True)
+    assert "衛生局已登錄特約（測試特字第7號" in page and 'value="114/05/02"' in page
+    assert "特約紀錄" not in page
+    db.session.refresh(home)
+    client.post(f"/guidance/homes/{home.id}/advance", data={"to_stage": "contracted", "on": "114/05/02",
+                                                            "version": home.version})
+    login(world.users[roles.BUREAU_OFFICER])
+    page = client.get(f"/guidance/units/{unit.id}/years/2025").get_data(as_text=True)
+    assert "測試特字第7號" in page
+    assert page.count("衛生局尚未登錄特約") == 1 and other.home_name in page
