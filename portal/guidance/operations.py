@@ -28,7 +28,14 @@ class GrantRefused(Refused):
 
 
 def _check_version(obj, seen_version):
-    if seen_version is not None and int(seen_version) != obj.version:
+    """Refuse an edit made on another version of `obj` (a tampered, non-numeric version counts as stale)."""
+    if seen_version is None:
+        return
+    try:
+        seen = int(seen_version)
+    except (TypeError, ValueError):
+        raise StaleEdit() from None
+    if seen != obj.version:
         raise StaleEdit()
 
 

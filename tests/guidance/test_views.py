@@ -644,3 +644,20 @@ def test_contract_on_record_prefills_the_contract_date_and_shows_on_the_year_pag
     page = client.get(f"/guidance/units/{unit.id}/years/2025").get_data(as_text=True)
     assert "測試特字第7號" in page
     assert page.count("衛生局尚未登錄特約") == 1 and other.home_name in page
+
+
+def test_tampered_version_is_a_stale_edit_not_an_error(client, world, login, app_ctx, frozen):
+    unit = world.orgs["guidance"]
+    db.session.add(GuidanceYear(organisation_id=unit.id, year=2025, business_fee=100_000))
+    home = make_home(unit, stage="found")
+    db.session.commit()
+    login(world.users[roles.BUREAU_OFFICER])
+    response = client.post(f"/guidance/units/{unit.id}/years/2025", data={"business_fee": "200000", "version": "¦x"},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "已被" in response.get_data(as_text=True)
+    assert db.session.execute(db.select(GuidanceYear.business_fee).filter_by(organisation_id=unit.id)).scalar() == 100_000
+    response = client.post(f"/guidance/homes/{home.id}/advance", data={"to_stage": "env_checked", "on": "114/2/1",
+                                                                       "version": "1e9"})
+    assert response.status_code == 303
+    db.session.refresh(home)
+    assert home.stage == "found"
