@@ -101,3 +101,10 @@ def contracts_on_record(org_ids) -> dict:
                                   .order_by(Contract.starts_on, Contract.id)).scalars():
         first.setdefault(row.organisation_id, row)
     return first
+
+
+def exit_row(org_id: int) -> GuidanceYear | None:
+    """The settled year in which the unit was told to exit (seed 003 §十五(十一)), if any (the first such year)."""
+    return db.session.execute(db.select(GuidanceYear).where(
+        GuidanceYear.organisation_id == org_id, GuidanceYear.exit_flag.is_(True), GuidanceYear.settled_at.is_not(None))
+        .order_by(GuidanceYear.year).limit(1)).scalar_one_or_none()

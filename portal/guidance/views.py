@@ -144,7 +144,7 @@ def index():
         progress = _unit_progress(unit, year)
         officers = queries.active_officers(unit.id)
         homes = queries.homes_of(unit.id, include_dropped=False)
-        rows.append({"unit": unit, "progress": progress, "officers": officers,
+        rows.append({"unit": unit, "progress": progress, "officers": officers, "exited": queries.exit_row(unit.id),
                      "stages": {s: sum(1 for h in homes if h.stage == s) for s in rules.STAGES},
                      "approved": approved.get(unit.id, 0),
                      "profile": db.session.execute(db.select(GuidanceUnitProfile).filter_by(
@@ -174,7 +174,7 @@ def unit(unit_id):
                   grants=grants, progress=_unit_progress(unit, year), year=year, stages=rules.STAGES,
                   stage_labels=rules.STAGE_LABELS, can_edit=_can_edit_unit(unit),
                   can_add_home=_own_unit() and current_user.organisation_id == unit.id,
-                  is_bureau=current_user.role in DECIDERS)
+                  is_bureau=current_user.role in DECIDERS, exited=queries.exit_row(unit.id))
 
 
 @bp.route("/units/<int:unit_id>/profile", methods=["GET", "POST"])

@@ -347,6 +347,45 @@ def test_year_end_settlement_refund_and_exit(client, world, login, app_ctx):
     assert client.post(f"/guidance/units/{unit.id}/years/2026", data={"business_fee": "1"}).status_code == 403
 
 
+def test_a_unit_that_exited_gets_nothing_of_later_years(client, world, login, app_ctx):
+    """Settled with 「予以退場」 for 2026 (no new home in 2025 nor 2026): from 2027 on the unit may not add homes,
+    apply for grants, nor have a business fee entered; the unit page and the overview say so."""
+    unit = world.orgs["guidance"]
+    db.session.add_all([GuidanceYear(organisation_id=unit.id, year=2025, business_fee=500_000),
+                        GuidanceYear(organisation_id=unit.id, year=2026, business_fee=500_000)])
+    db.session.commit()
+    login(world.users[roles.BUREAU_OFFICER])
+    with clock.freeze(datetime(2026, 1, 5, 9)):
+        client.post(f"/guidance/units/{unit.id}/years/2025/settle", data={})
+    with clock.freeze(datetime(2027, 1, 5, 9)):
+        client.post(f"/guidance/units/{unit.id}/years/2026/settle", data={})
+        row = db.session.execute(db.select(GuidanceYear).filter_by(organisation_id=unit.id, year=2026)).scalar_one()
+        assert row.exit_flag
+        page = client.post(f"/guidance/units/{unit.id}/years/2027", data={"business_fee": "300000"},
+                           follow_redirects=True).get_data(as_text=True)
+        assert "予以退場" in page
+        assert db.session.execute(db.select(GuidanceYear).filter_by(organisation_id=unit.id, year=2027)
+                                  ).scalar_one_or_none() is None
+        assert "本單位已於115年度結算" in client.get(f"/guidance/units/{unit.id}").get_data(as_text=True)
+        assert "已於115年度退場" in client.get("/guidance/?year=2027").get_data(as_text=True)
+        login(_guide(world))
+        page = client.post("/guidance/homes/new", data={
+            "home_name": "退場後家庭托顧服務", "carer_name": "某甲", "service_area_id": world.areas[0].id,
+            "found_on": "116/1/4"}).get_data(as_text=True)
+        assert "不能再新增輔導家庭" in page
+        assert db.session.execute(db.select(GuidedHome).filter_by(home_name="退場後家庭托顧服務")).first() is None
+        page, key = _grant_form(client, "/guidance/grants/new?kind=development")
+        page = client.post("/guidance/grants/new", data={
+            "kind": "development", "year": "2027", "month": "1", "item_printing": "1000",
+            "submission_key": key}).get_data(as_text=True)
+        assert "不能申請116年度獎助" in page
+        # The exit year itself is still open to what belongs to it (e.g. a late application for 2026).
+        client.post("/guidance/grants/new", data={"kind": "development", "year": "2026", "month": "12",
+                                                  "item_printing": "1000", "submission_key": key + "0"})
+        assert [g.year for g in db.session.execute(db.select(GrantApplication).filter_by(organisation_id=unit.id)
+                                                   ).scalars()] == [2026]
+
+
 def test_one_home_misses_the_target_without_refund(client, world, login, app_ctx):
     unit = world.orgs["guidance"]
     make_home(unit, stage="contracted", contracted_on=date(2025, 9, 1))
