@@ -87,6 +87,10 @@ def seed_guidance(ctx):
     for stage, days in (("env_checked", 220), ("licence_applied", 160)):
         ops.advance_home(guide, new, stage, today - timedelta(days=days), today)
     ops.advance_home(guide, new, "licensed", today - timedelta(days=75), today, licence_no="示衛長字第1140015號")
+    # The bureau records the new home's contract (portal/contracts); its first day is the 完成特約 date.
+    from portal.contracts.operations import create_contract
+    create_contract(officer, new.organisation, number=f"示範長照特字第{y - 1911}101號",
+                    starts_on=today - timedelta(days=45), ends_on=date(y, 12, 31))
     ops.advance_home(guide, new, "contracted", today - timedelta(days=45), today)
     dropped = ops.create_home(guide, g1, {"home_name": "周麗華家庭托顧服務", "carer_name": "周麗華",
                                           "carer_phone": None, "address": "示範縣東港鄉漁港路3號",

@@ -28,7 +28,14 @@ class GrantRefused(Refused):
 
 
 def _check_version(obj, seen_version):
-    if seen_version is not None and int(seen_version) != obj.version:
+    """Refuse an edit made on another version of `obj` (a tampered, non-numeric version counts as stale)."""
+    if seen_version is None:
+        return
+    try:
+        seen = int(seen_version)
+    except (TypeError, ValueError):
+        raise StaleEdit() from None
+    if seen != obj.version:
         raise StaleEdit()
 
 
@@ -38,6 +45,15 @@ def _lock(model, obj):
         db.session.execute(db.select(model).where(model.id == obj.id).with_for_update()).scalar_one()
         db.session.refresh(obj)
     return obj
+
+
+def _refuse_after_exit(org: Organisation, year: int, what: str, field=None):
+    """A unit settled with 「予以退場」 (two consecutive years without a new home, seed 003 §十五(十一)) is no
+    longer commissioned: nothing of a later year is accepted from it or for it."""
+    row = queries.exit_row(org.id)
+    if row is not None and year > row.year:
+        raise Refused(f"本單位已於{row.year - 1911}年度結算因連續兩年未輔導設立托顧家庭予以退場"
+                      f"（seed 003 §十五(十一)），不能{what}", field=field)
 
 
 # --- unit profile (seed 003 §六) -------------------------------------------------------
@@ -139,6 +155,7 @@ def create_home(actor, guidance_org: Organisation, data: dict, found_on: date, t
         raise Refused("只有家庭托顧輔導單位可新增輔導家庭")
     if found_on > today:
         raise Refused("日期不可晚於今天", field="found_on")
+    _refuse_after_exit(guidance_org, found_on.year, "再新增輔導家庭", field="found_on")
     home = GuidedHome(guidance_org_id=guidance_org.id, stage="found", found_on=found_on)
     for f in HOME_FIELDS:
         setattr(home, f, data.get(f))
@@ -364,6 +381,7 @@ def set_business_fee(actor, org: Organisation, year: int, fee: int, *, seen_vers
         _check_version(row, seen_version)
     if fee is None or fee < 0:
         raise Refused("請填寫業務費金額", field="business_fee")
+    _refuse_after_exit(org, year, f"登錄{year - 1911}年度業務費", field="business_fee")
     before = {"business_fee": row.business_fee} if row else None
     row = row or GuidanceYear(organisation_id=org.id, year=year)
     row.business_fee = fee
@@ -439,6 +457,7 @@ def submit_grant(actor, org: Organisation, data: dict, *, submission_key=None) -
             # §十六(一) funds guiding homes that hold a contract (「輔導已取得特約之托顧家庭」).
             raise Refused("此家庭尚未完成特約或已停止輔導，不能申請輔導獎助；開發中的家庭請申請開發培植獎助",
                           field="home_id")
+    _refuse_after_exit(org, data["year"], f"申請{data['year'] - 1911}年度獎助", field="year")
     items = {k: int(v) for k, v in data["items"].items() if v}
     self_funded = int(data.get("equipment_self_funded") or 0) if kind == "home" else 0
     check = grant_check(org, kind, items, data["year"], data["month"], home=home, equipment_self_funded=self_funded)

@@ -86,3 +86,25 @@ def clients_served_by(org_id: int):
     return db.session.execute(db.select(Client).join(ClientAccess, ClientAccess.client_id == Client.id).where(
         ClientAccess.organisation_id == org_id, ClientAccess.relation == "b_unit", ClientAccess.ended_at.is_(None))
         .order_by(Client.name)).scalars().all()
+
+
+def contracts_on_record(org_ids) -> dict:
+    """{B unit id: its first contract} from the bureau's contract register (portal/contracts), for the homes
+    whose 「完成特約」 counts towards the yearly target (seed 003 §十五(十)): the bureau sees whether the
+    contract the guidance unit reports is on record. Units without a contract are left out."""
+    ids = [i for i in set(org_ids) if i]
+    if not ids:
+        return {}
+    from portal.contracts.models import Contract
+    first = {}
+    for row in db.session.execute(db.select(Contract).where(Contract.organisation_id.in_(ids))
+                                  .order_by(Contract.starts_on, Contract.id)).scalars():
+        first.setdefault(row.organisation_id, row)
+    return first
+
+
+def exit_row(org_id: int) -> GuidanceYear | None:
+    """The settled year in which the unit was told to exit (seed 003 §十五(十一)), if any (the first such year)."""
+    return db.session.execute(db.select(GuidanceYear).where(
+        GuidanceYear.organisation_id == org_id, GuidanceYear.exit_flag.is_(True), GuidanceYear.settled_at.is_not(None))
+        .order_by(GuidanceYear.year).limit(1)).scalar_one_or_none()

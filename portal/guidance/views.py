@@ -25,10 +25,11 @@ from portal.guidance.models import (
     DEVELOPMENT_GRANT_ITEMS, GRANT_KINDS, GRANT_STATUS, HOME_GRANT_ITEMS, RATINGS, CapacityAssessment, GrantApplication,
     GuidanceOfficer, GuidancePlan, GuidanceUnitProfile, GuidanceVisit, GuidedHome,
 )
-from portal.guidance.settings import CAPACITY_ITEMS, TARGET, grant_settings, refund_settings
+from portal.guidance.settings import CAPACITY_ITEMS, DEV_CAP_YEAR, TARGET, grant_settings, refund_settings
 from portal.htmx import redirect_to, render
 from portal.nav import register_nav
 from portal.orgs.models import Organisation, ServiceArea
+from portal.orgs.standing import unit_summaries
 from portal.settings.registry import get_setting
 
 bp = Blueprint("guidance", __name__, url_prefix="/guidance")
@@ -143,7 +144,7 @@ def index():
         progress = _unit_progress(unit, year)
         officers = queries.active_officers(unit.id)
         homes = queries.homes_of(unit.id, include_dropped=False)
-        rows.append({"unit": unit, "progress": progress, "officers": officers,
+        rows.append({"unit": unit, "progress": progress, "officers": officers, "exited": queries.exit_row(unit.id),
                      "stages": {s: sum(1 for h in homes if h.stage == s) for s in rules.STAGES},
                      "approved": approved.get(unit.id, 0),
                      "profile": db.session.execute(db.select(GuidanceUnitProfile).filter_by(
@@ -173,7 +174,7 @@ def unit(unit_id):
                   grants=grants, progress=_unit_progress(unit, year), year=year, stages=rules.STAGES,
                   stage_labels=rules.STAGE_LABELS, can_edit=_can_edit_unit(unit),
                   can_add_home=_own_unit() and current_user.organisation_id == unit.id,
-                  is_bureau=current_user.role in DECIDERS)
+                  is_bureau=current_user.role in DECIDERS, exited=queries.exit_row(unit.id))
 
 
 @bp.route("/units/<int:unit_id>/profile", methods=["GET", "POST"])
@@ -306,7 +307,11 @@ def home(home_id):
     today = clock.today()
     year = today.year
     nxt = rules.next_stage(home.stage)
-    advance = AdvanceForm(version=home.version, to_stage=nxt, on=today) if nxt else None
+    contract = queries.contracts_on_record([home.organisation_id]).get(home.organisation_id)
+    on = today
+    if nxt == "contracted" and contract and home.licensed_on and home.licensed_on <= contract.starts_on <= today:
+        on = contract.starts_on     # the contract the bureau recorded: its first day is the 完成特約 date
+    advance = AdvanceForm(version=home.version, to_stage=nxt, on=on) if nxt else None
     plan = next((p for p in home.plans if p.year == year), None)
     caps = grant_settings()
     grant_years = []
@@ -322,7 +327,16 @@ def home(home_id):
                   clients=queries.clients_served_by(home.organisation_id) if home.organisation_id else [],
                   stages=rules.STAGES, stage_labels=rules.STAGE_LABELS, grant_years=grant_years,
                   can_edit=_can_edit_home(home), can_write=_can_write_records(home),
-                  visit_due=hooks.visit_due(home, today))
+                  visit_due=hooks.visit_due(home, today), contract=contract,
+                  standing=_standing(home))
+
+
+def _standing(home):
+    """The home's contract, audit and report facts from the other areas (the guidance line is this page's own)."""
+    if not home.organisation_id:
+        return []
+    facts = unit_summaries([home.organisation_id]).get(home.organisation_id, [])
+    return [f for f in facts if not f.startswith("輔導單位")]
 
 
 @bp.route("/homes/<int:home_id>/edit", methods=["GET", "POST"])
@@ -587,6 +601,7 @@ def year(unit_id, year):
         .order_by(GuidedHome.contracted_on)).scalars().all()
     settle_form = SettleForm(version=row.version if row else None)
     return render("guidance/year.html", unit=unit, year=year, progress=progress, row=row, homes=homes,
+                  contracts=queries.contracts_on_record([h.organisation_id for h in homes]),
                   fee_form=fee_form, settle_form=settle_form, can_edit=current_user.role in BUREAU_EDITORS,
                   year_over=clock.today().year > year)
 
@@ -648,9 +663,32 @@ def _summary_context(unit, year):
     as_of = min(end, clock.today())
     stages = {h.id: rules.stage_on(h.stage_dates(), h.dropped_on, as_of) for h in homes}
     return {"unit": unit, "year": year, "profile": profile, "officers": officers, "homes": homes, "visits": visits,
-            "stages": stages, "as_of": as_of, "short_labels": rules.STAGE_SHORT_LABELS,
+            "stages": stages, "as_of": as_of, "short_labels": rules.STAGE_SHORT_LABELS, "caps": _grant_caps(homes, grants, year),
             "plans": plans, "grants": grants, "approved": approved, "progress": _unit_progress(unit, year),
             "stage_labels": rules.STAGE_LABELS, "paths": rules.QUALIFICATION_PATHS}
+
+
+def _grant_caps(homes, grants, year):
+    """Each guided home's grant cap in `year` (seed 003 §十六(一)、(三)) and the development cap (§十六(二)),
+    with what was approved and what is still pending against them, for the yearly summary."""
+    caps = grant_settings()
+    used = {}
+    for g in grants:
+        if g.counts_against_cap:
+            key = g.home_id if g.kind == "home" else "development"
+            row = used.setdefault(key, {"approved": 0, "pending": 0})
+            row["approved" if g.status == "approved" else "pending"] += (
+                (g.approved_amount or 0) if g.status == "approved" else g.requested)
+    rows = []
+    for h in sorted(homes, key=lambda h: (h.licensed_on is None, h.licensed_on or date.max, h.id)):
+        cap = h.grant_cap(year, **caps)
+        if not cap and h.id not in used:
+            continue
+        months = rules.grant_eligible_months(h.licensed_on, year, first_evaluated_on=h.first_evaluated_on,
+                                             window_months=caps["window_months"]) if h.licensed_on else []
+        rows.append({"home": h, "cap": cap, "months": months, **used.get(h.id, {"approved": 0, "pending": 0})})
+    development = {"cap": get_setting(DEV_CAP_YEAR.key), **used.get("development", {"approved": 0, "pending": 0})}
+    return {"homes": rows, "development": development}
 
 
 # --- grant applications (seed 003 §十六) --------------------------------------------------

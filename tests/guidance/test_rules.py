@@ -39,6 +39,44 @@ def test_licence_in_each_month_of_the_year(month):
     assert total_months == 24
 
 
+def _months_by_hand(licensed, year, evaluated=None):
+    """The spec's reading spelled out month by month (family-care.md §14): walk the 24 months from the licence
+    month, stop at the evaluation month, keep those in `year`."""
+    found, y, m = [], licensed.year, licensed.month
+    for _ in range(24):
+        if evaluated is not None and (y, m) >= (evaluated.year, evaluated.month):
+            break
+        if y == year:
+            found.append(m)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return found
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+@pytest.mark.parametrize("day", [1, 28])
+def test_licence_in_each_month_against_the_month_by_month_reading(month, day):
+    """Every licence month × every year it touches × an evaluation in every later month (or none)."""
+    licensed = date(2025, month, day)
+    evaluations = [None] + [date(2025 + (month - 1 + k) // 12, (month - 1 + k) % 12 + 1, 15) for k in range(0, 26)]
+    for evaluated in evaluations:
+        total = 0
+        for year in range(2024, 2029):
+            months = _months_by_hand(licensed, year, evaluated)
+            assert grant_eligible_months(licensed, year, first_evaluated_on=evaluated) == months
+            cap = guidance_grant_cap(licensed, year, first_evaluated_on=evaluated)
+            assert cap == 150_000 * len(months) // 12 == 12_500 * len(months)
+            total += cap
+        # Over the whole window never more than two full years' worth.
+        assert total <= 300_000
+        assert (total == 300_000) == (evaluated is None or evaluated >= date(2027, month, 1))
+
+
+def test_licence_on_the_last_day_of_a_month_counts_that_month():
+    assert grant_eligible_months(date(2025, 1, 31), 2025) == list(range(1, 13))
+    assert grant_eligible_months(date(2024, 2, 29), 2026) == [1]
+    assert guidance_grant_cap(date(2025, 12, 31), 2025) == 12_500
+
+
 def test_eligible_months_listed():
     assert grant_eligible_months(date(2023, 6, 1), 2025) == [1, 2, 3, 4, 5]
     assert grant_eligible_months(date(2025, 11, 1), 2025) == [11, 12]
@@ -159,6 +197,39 @@ def test_we31_exit():
     assert not guidance_exit(0, 1)                  # 0, 1, 0: not two consecutive zero years
     assert not guidance_exit(1, 0)
     assert not guidance_exit(0, None)               # first commissioned year
+
+
+@pytest.mark.parametrize("homes, fee, zero, below", [
+    (0, 600_000, 120_000, 120_000), (1, 600_000, 0, 120_000), (2, 600_000, 0, 0), (5, 600_000, 0, 0),
+    (0, 333_333, 66_666, 66_666),   # 66,666.6 rounded down
+    (0, 1, 0, 0), (0, 4, 0, 0), (0, 5, 1, 1),
+])
+def test_refund_under_both_triggers(homes, fee, zero, below):
+    assert guidance_refund(homes, fee) == zero
+    assert guidance_refund(homes, fee, trigger="below_target") == below
+
+
+def test_refund_with_the_bureaus_settings():
+    assert guidance_refund(0, 500_000, ratio="0.25") == 125_000
+    assert guidance_refund(2, 500_000, trigger="below_target", target=3) == 100_000
+    assert guidance_refund(3, 500_000, trigger="below_target", target=3) == 0
+
+
+@pytest.mark.parametrize("previous, this, leaving", [
+    (None, 0, False), (0, 0, True), (1, 0, False), (0, 1, False), (2, 0, False), (0, 2, False), (None, 3, False),
+])
+def test_exit_rule_table(previous, this, leaving):
+    assert guidance_exit(this, previous) is leaving
+    result = year_end_result(2026, this, previous, 500_000)
+    assert result.exit is leaving
+    assert any("予以退場" in r for r in result.reasons) is leaving
+
+
+def test_exit_over_a_run_of_years():
+    """Only two consecutive zero years: 0, 1, 0, 0 → exit after the fourth year, not before."""
+    history = [0, 1, 0, 0]
+    flags = [guidance_exit(h, history[i - 1] if i else None) for i, h in enumerate(history)]
+    assert flags == [False, False, False, True]
 
 
 def test_year_end_result_reasons():

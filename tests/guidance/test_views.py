@@ -15,7 +15,7 @@ from portal.guidance.models import (
     GuidanceYear, GuidedHome,
 )
 from portal.orgs.models import Organisation, OrganisationLink, overseen_org_ids
-from tests.factories import FOREIGN_MARKER
+from tests.factories import FOREIGN_MARKER, make_org
 from tests.guidance.helpers import PLAN, make_grant, make_home, make_officer, make_visit
 
 NOW = datetime(2025, 11, 20, 10, 0)
@@ -347,6 +347,45 @@ def test_year_end_settlement_refund_and_exit(client, world, login, app_ctx):
     assert client.post(f"/guidance/units/{unit.id}/years/2026", data={"business_fee": "1"}).status_code == 403
 
 
+def test_a_unit_that_exited_gets_nothing_of_later_years(client, world, login, app_ctx):
+    """Settled with 「予以退場」 for 2026 (no new home in 2025 nor 2026): from 2027 on the unit may not add homes,
+    apply for grants, nor have a business fee entered; the unit page and the overview say so."""
+    unit = world.orgs["guidance"]
+    db.session.add_all([GuidanceYear(organisation_id=unit.id, year=2025, business_fee=500_000),
+                        GuidanceYear(organisation_id=unit.id, year=2026, business_fee=500_000)])
+    db.session.commit()
+    login(world.users[roles.BUREAU_OFFICER])
+    with clock.freeze(datetime(2026, 1, 5, 9)):
+        client.post(f"/guidance/units/{unit.id}/years/2025/settle", data={})
+    with clock.freeze(datetime(2027, 1, 5, 9)):
+        client.post(f"/guidance/units/{unit.id}/years/2026/settle", data={})
+        row = db.session.execute(db.select(GuidanceYear).filter_by(organisation_id=unit.id, year=2026)).scalar_one()
+        assert row.exit_flag
+        page = client.post(f"/guidance/units/{unit.id}/years/2027", data={"business_fee": "300000"},
+                           follow_redirects=True).get_data(as_text=True)
+        assert "予以退場" in page
+        assert db.session.execute(db.select(GuidanceYear).filter_by(organisation_id=unit.id, year=2027)
+                                  ).scalar_one_or_none() is None
+        assert "本單位已於115年度結算" in client.get(f"/guidance/units/{unit.id}").get_data(as_text=True)
+        assert "已於115年度退場" in client.get("/guidance/?year=2027").get_data(as_text=True)
+        login(_guide(world))
+        page = client.post("/guidance/homes/new", data={
+            "home_name": "退場後家庭托顧服務", "carer_name": "某甲", "service_area_id": world.areas[0].id,
+            "found_on": "116/1/4"}).get_data(as_text=True)
+        assert "不能再新增輔導家庭" in page
+        assert db.session.execute(db.select(GuidedHome).filter_by(home_name="退場後家庭托顧服務")).first() is None
+        page, key = _grant_form(client, "/guidance/grants/new?kind=development")
+        page = client.post("/guidance/grants/new", data={
+            "kind": "development", "year": "2027", "month": "1", "item_printing": "1000",
+            "submission_key": key}).get_data(as_text=True)
+        assert "不能申請116年度獎助" in page
+        # The exit year itself is still open to what belongs to it (e.g. a late application for 2026).
+        client.post("/guidance/grants/new", data={"kind": "development", "year": "2026", "month": "12",
+                                                  "item_printing": "1000", "submission_key": key + "0"})
+        assert [g.year for g in db.session.execute(db.select(GrantApplication).filter_by(organisation_id=unit.id)
+                                                   ).scalars()] == [2026]
+
+
 def test_one_home_misses_the_target_without_refund(client, world, login, app_ctx):
     unit = world.orgs["guidance"]
     make_home(unit, stage="contracted", contracted_on=date(2025, 9, 1))
@@ -525,6 +564,25 @@ def test_yearly_summary_pdf(client, world, login, app_ctx, frozen, tmp_path):
     assert client.get(f"/guidance/units/{unit.id}/summary/2025.pdf").status_code == 404
 
 
+def test_yearly_summary_pdf_shows_each_homes_cap_and_what_is_left(client, world, login, app_ctx, frozen, tmp_path):
+    unit = world.orgs["guidance"]
+    home = make_home(unit, stage="contracted", name="測試丙家庭托顧服務")     # licensed 2025-04-10: Apr–Dec
+    make_home(unit, stage="contracted", name="測試丁家庭托顧服務", licensed_on=date(2022, 3, 1),
+              contracted_on=date(2022, 4, 1))                                     # window over: not listed
+    make_grant(unit, kind="home", home=home, year=2025, month=5, items={"guidance_fee": 20_000}, status="approved",
+               approved_amount=20_000)
+    make_grant(unit, kind="home", home=home, year=2025, month=6, items={"guidance_fee": 5_000})
+    make_grant(unit, kind="home", home=home, year=2025, month=7, items={"guidance_fee": 9_000}, status="rejected")
+    make_grant(unit, year=2025, month=7, status="approved", approved_amount=3_000)
+    db.session.commit()
+    login(world.users[roles.BUREAU_OFFICER])
+    text, _ = _pdf_text(client.get(f"/guidance/units/{unit.id}/summary/2025.pdf").data, tmp_path, "caps")
+    assert "測試丙家庭托顧服務4–12月（9個月）112,50020,0005,00087,500" in text
+    assert "輔導開發或培植托顧家庭1–12月120,0003,0000117,000" in text
+    assert "測試丁家庭托顧服務4–" not in text and "測試丁家庭托顧服務" in text   # in the homes list only
+    assert "製表人：" in text and "日期：中華民國114年11月20日" in text
+
+
 def test_plan_pdf(client, world, login, app_ctx, frozen, tmp_path):
     home = make_home(world.orgs["guidance"], stage="licensed", name="測試乙家庭托顧服務")
     db.session.add(GuidancePlan(home_id=home.id, year=2025, **{f: f"{label}的說明" for f, label in GuidancePlan.SECTIONS}))
@@ -599,3 +657,46 @@ def test_visit_refuses_another_units_officer(client, world, login, app_ctx, froz
     with pytest.raises(Refused):
         ops.add_visit(_guide(world), home, {"visited_on": date(2025, 11, 1), "officer_id": foreign_officer.id,
                                             "mode": "onsite", "topics": ["setup"], "content": "x"}, date(2025, 11, 20))
+
+
+def test_contract_on_record_prefills_the_contract_date_and_shows_on_the_year_page(
+        client, world, login, app_ctx, frozen):
+    from tests.contracts.factories import make_contract
+    unit = world.orgs["guidance"]
+    home = make_home(unit, stage="licensed", organisation=world.orgs["b"], name="測試戊家庭托顧服務")
+    other = make_home(unit, stage="contracted", name="測試己家庭托顧服務", contracted_on=date(2025, 6, 1),
+                      organisation=make_org(roles.B_UNIT, "測試己家庭托顧服務", subtype="family_care"))
+    db.session.commit()
+    login(_guide(world))
+    page = client.get(f"/guidance/homes/{home.id}").get_data(as_text=True)
+    assert "衛生局特約管理尚無此單位的契約紀錄" in page and 'value="114/11/20"' in page
+    assert "服務紀錄與費用申報（唯讀）" in page
+    make_contract(world.orgs["b"], starts_on=date(2025, 5, 2), ends_on=date(2025, 12, 31), number="測試特字第7號")
+    db.session.commit()
+    page = client.get(f"/guidance/homes/{home.id}").get_data(as_text=True)
+    assert "衛生局已登錄特約（測試特字第7號" in page and 'value="114/05/02"' in page
+    assert "特約紀錄" not in page
+    db.session.refresh(home)
+    client.post(f"/guidance/homes/{home.id}/advance", data={"to_stage": "contracted", "on": "114/05/02",
+                                                            "version": home.version})
+    login(world.users[roles.BUREAU_OFFICER])
+    page = client.get(f"/guidance/units/{unit.id}/years/2025").get_data(as_text=True)
+    assert "測試特字第7號" in page
+    assert page.count("衛生局尚未登錄特約") == 1 and other.home_name in page
+
+
+def test_tampered_version_is_a_stale_edit_not_an_error(client, world, login, app_ctx, frozen):
+    unit = world.orgs["guidance"]
+    db.session.add(GuidanceYear(organisation_id=unit.id, year=2025, business_fee=100_000))
+    home = make_home(unit, stage="found")
+    db.session.commit()
+    login(world.users[roles.BUREAU_OFFICER])
+    response = client.post(f"/guidance/units/{unit.id}/years/2025", data={"business_fee": "200000", "version": "¦x"},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "已被" in response.get_data(as_text=True)
+    assert db.session.execute(db.select(GuidanceYear.business_fee).filter_by(organisation_id=unit.id)).scalar() == 100_000
+    response = client.post(f"/guidance/homes/{home.id}/advance", data={"to_stage": "env_checked", "on": "114/2/1",
+                                                                       "version": "1e9"})
+    assert response.status_code == 303
+    db.session.refresh(home)
+    assert home.stage == "found"
