@@ -168,7 +168,7 @@ def printable(user, audit) -> bool:
     return audit.finalised or user.sees_all or audit.is_assigned(user)
 
 
-@job_handler("audits.round_pdf", roles=AUDIT_MANAGERS, label="查核評分表列印（PDF）", start=start_round_pdf)
+@job_handler("audits.round_score_sheets", roles=AUDIT_MANAGERS, label="查核評分表列印（PDF）", start=start_round_pdf)
 def round_score_sheets(job, params, progress):
     """One PDF with every score sheet of the round, in order, a bookmark per unit; progress per sheet."""
     from pypdf import PdfReader, PdfWriter
