@@ -7,7 +7,15 @@
         return JobResult("申報總表.xlsx", XLSX_MIME, data=bytes_)   # or path=Path(...) of a file written
 
 Handlers run inside an app context, as the requesting user (`job.requested_by`),
-and must apply the same organisation scope as the page that started them.
+and must apply the same organisation scope as the page that started them
+(`portal.jobs.context.acting_as(user)` gives them a request context in which
+`current_user` is the requester, so the area's scoping helpers and PDF templates
+work unchanged).
+
+A kind that pages start through the generic `POST /jobs/start/<kind>` route also
+declares `start=`: a function `(user, form) -> (params, title)` that reads and
+checks the form (raise `portal.errors.Refused` with a zh-TW message for bad input;
+`abort(404)` for an id the user may not see). The route checks the role first.
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,17 +35,26 @@ class JobKind:
     handler: object
     roles: frozenset
     label: str
+    start: object = None
 
 
 _kinds: dict[str, JobKind] = {}
 
 
-def job_handler(name: str, *, roles, label: str = ""):
+def job_handler(name: str, *, roles, label: str = "", start=None):
     def decorator(fn):
-        _kinds[name] = JobKind(name, fn, frozenset(roles), label or name)
+        _kinds[name] = JobKind(name, fn, frozenset(roles), label or name, start)
         return fn
     return decorator
 
 
 def job_kind(name: str) -> JobKind:
     return _kinds[name]
+
+
+def find_kind(name: str) -> JobKind | None:
+    return _kinds.get(name)
+
+
+def all_kinds() -> list[JobKind]:
+    return list(_kinds.values())
