@@ -10,7 +10,7 @@ from portal.auth import roles
 from portal.cases import operations as ops
 from portal.cases import rules
 from portal.cases.models import (Case, CaseNotice, CarePlan, ChangeRequest, Closure, Dispatch, PauseRequest,
-                                 Referral, SERVICE_TYPES, Suspension)
+                                 Referral, SERVICE_TYPES, Suspension, Visit)
 from portal.cases.settings import SUSPENSION_FOLLOWUP_DAYS, setting
 from portal.dashboard.registry import ActionItem, action_source
 from portal.extensions import db
@@ -18,9 +18,9 @@ from portal.orgs.standing import referral_blocker, unit_summary
 from portal.settings.operations import office_calendar
 
 AREA = "個案管理"
-# Everything a dashboard row looks at, loaded in a few queries rather than one per case.
-CASE_LOADS = (selectinload(Case.visits), selectinload(Case.dispatches), selectinload(Case.plans),
-              joinedload(Case.client))
+# Everything a dashboard row looks at, loaded in a few queries rather than one per case. Visits are not
+# loaded: a dashboard needs only each case's last visit of each kind (one GROUP BY, see _last_visits).
+CASE_LOADS = (selectinload(Case.dispatches), selectinload(Case.plans), joinedload(Case.client))
 # Many-to-one chains a dashboard title reads, joined into the list's query (no query per row).
 CASE_CLIENT = joinedload(Case.client)
 
@@ -132,6 +132,7 @@ def a_unit_items(user, now):
     cases = db.session.execute(db.select(Case).where(Case.a_unit_id == org, Case.state.in_(
         ("A_ACCEPTED", "PLAN_APPROVED", "IN_SERVICE", "SUSPENDED"))).options(*CASE_LOADS)).scalars().all()
     mine = user.role == roles.A_UNIT_HEAD
+    last_visits = _last_visits([c.id for c in cases])
     suspended = [c.id for c in cases if c.state == "SUSPENDED"]
     recorded = {}
     if suspended:  # the recorded suspension of every suspended case, in one query
@@ -142,7 +143,7 @@ def a_unit_items(user, now):
     for case in cases:
         if not mine and case.case_manager_id not in (None, user.id):
             continue
-        items.extend(_case_items(case, today, recorded))
+        items.extend(_case_items(case, today, recorded, last_visits.get(case.id, {})))
     for p in db.session.execute(db.select(CarePlan).join(Case).where(Case.a_unit_id == org,
                                                                      CarePlan.state == "RETURNED")
                                 .options(_via_case(CarePlan.case))).scalars():
@@ -162,7 +163,18 @@ def a_unit_items(user, now):
     return items
 
 
-def _case_items(case, today, recorded=None):
+def _last_visits(case_ids) -> dict:
+    """{case_id: {kind: last visited_on}} for many cases in one query."""
+    result = {}
+    if case_ids:
+        for case_id, kind, last in db.session.execute(
+                db.select(Visit.case_id, Visit.kind, func.max(Visit.visited_on))
+                .where(Visit.case_id.in_(case_ids)).group_by(Visit.case_id, Visit.kind)):
+            result.setdefault(case_id, {})[kind] = last
+    return result
+
+
+def _case_items(case, today, recorded=None, last_visits=None):
     items = []
     url = _case_url(case.id)
     name = case.client.name
@@ -185,7 +197,7 @@ def _case_items(case, today, recorded=None):
                                 detail=plan.change_notice or ""))
     if case.state == "A_ACCEPTED" and not case.plans:
         items.append(ActionItem(f"請擬定照顧計畫：{name}", url, area=AREA))
-    dues = ops.visit_dues(case)
+    dues = ops.visit_dues(case) if last_visits is None else ops.visit_dues_after(case, last_visits)
     for kind, label in (("home", "家訪"), ("phone", "電訪")):
         due = dues[kind]
         if due and due - timedelta(days=SOON_DAYS) <= today:
@@ -197,7 +209,10 @@ def _case_items(case, today, recorded=None):
             susp = db.session.execute(db.select(Suspension).where(Suspension.case_id == case.id,
                                                                   Suspension.state == "RECORDED")).scalars().first()
         if susp is not None:
-            last = max([v.visited_on for v in case.visits if v.visited_on >= susp.starts_on] or [susp.starts_on])
+            if last_visits is None:
+                last = max([v.visited_on for v in case.visits if v.visited_on >= susp.starts_on] or [susp.starts_on])
+            else:   # the same date: the last visit when it is on or after the start, else the start
+                last = max([d for d in last_visits.values() if d and d >= susp.starts_on] or [susp.starts_on])
             due = rules.suspension_followup_due(last, setting(SUSPENSION_FOLLOWUP_DAYS))
             if due - timedelta(days=SOON_DAYS) <= today:
                 items.append(ActionItem(f"暫停服務追蹤：{name}", url, due=due, area=AREA,
