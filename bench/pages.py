@@ -13,6 +13,7 @@ import gzip
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,31 +24,74 @@ from portal import create_app  # noqa: E402
 
 # name, username, url (may contain {placeholders} filled by resolve()), htmx fragment?
 PAGES = [
+    ("admin dashboard", "admin", "/", False),
     ("officer dashboard", "officer", "/", False),
+    ("chief dashboard", "chief", "/", False),
     ("caremgr dashboard", "caremgr", "/", False),
     ("A-unit CM dashboard", "a1cm", "/", False),
-    ("B-unit head dashboard", "b1head", "/", False),
+    ("A-unit head dashboard", "a1head", "/", False),
+    ("B home head dashboard", "b1head", "/", False),
+    ("B unit staff dashboard", "b3staff", "/", False),
     ("guidance dashboard", "guide", "/", False),
     ("auditor dashboard", "auditor", "/", False),
     ("applicant dashboard", "applicant", "/", False),
     ("client search (fragment)", "officer", "/clients?q=陳", True),
     ("client list", "a1cm", "/clients", False),
+    ("A-unit case list", "a1cm", "/cases", False),
+    ("dispatch recommendation", "a1cm", "/cases/{case_id}/dispatch/{service_type}", False),
+    ("change-of-provider queue", "officer", "/changes", False),
+    ("audit scoring page", "auditor", "/audits/{audit_id}/score", False),
+    ("audit scoring tap (fragment)", "auditor", "/audits/{audit_id}/items/{item_id}", True),
+    ("incident board", "officer", "/incidents/board", False),
+    ("monthly declaration", "b1head", "/billing/homes/{home_id}/declarations/{month}", False),
+    ("result report edit", "b1head", "/reports/{report_id}", False),
     ("audit log", "officer", "/admin/audit-log", False),
     ("establishment plan section", "applicant", "/establishment/plans/{plan_id}/sections/basic", False),
 ]
 
 
 def resolve(app):
-    """Fill URL placeholders with ids from the database (areas add theirs here)."""
+    """Fill URL placeholders with ids from the database (the demo users' own records)."""
+    from portal import clock
+    from portal.auth.models import User
     from portal.extensions import db
     values = {}
+
+    def first(stmt):
+        return db.session.execute(stmt).first()
+
     with app.app_context():
+        def org_of(username):
+            return db.session.execute(db.select(User.organisation_id).filter_by(username=username)).scalar()
         try:
             from portal.establishment.models import EstablishmentPlan
             values["plan_id"] = db.session.execute(db.select(EstablishmentPlan.id).order_by(EstablishmentPlan.id)).scalars().first()
         except Exception:
             pass
-    return values
+        from portal.cases.models import Case, CarePlan, CarePlanItem
+        row = first(db.select(Case.id, CarePlanItem.service_type).join(CarePlan, CarePlan.case_id == Case.id)
+                    .join(CarePlanItem, CarePlanItem.plan_id == CarePlan.id)
+                    .where(Case.a_unit_id == org_of("a1cm"), Case.state.in_(("PLAN_APPROVED", "IN_SERVICE")),
+                           CarePlan.state == "APPROVED").order_by(Case.state, Case.id))
+        if row:
+            values["case_id"], values["service_type"] = row
+        from portal.audits.models import Audit, AuditAssignment, AuditItem
+        row = first(db.select(Audit.id, Audit.template_version_id).join(AuditAssignment, AuditAssignment.audit_id == Audit.id)
+                    .join(User, User.id == AuditAssignment.user_id)
+                    .where(User.username == "auditor", Audit.status.in_(("scheduled", "in_progress"))).order_by(Audit.id))
+        if row:
+            values["audit_id"] = row[0]
+            values["item_id"] = db.session.execute(db.select(AuditItem.id).filter_by(template_version_id=row[1])
+                                                   .order_by(AuditItem.id)).scalars().first()
+        values["home_id"] = org_of("b1head")
+        from portal.billing.models import Declaration
+        month = db.session.execute(db.select(Declaration.service_month).filter_by(organisation_id=values["home_id"])
+                                   .order_by(Declaration.service_month.desc())).scalars().first()
+        values["month"] = f"{month or (clock.today().replace(day=1) - timedelta(days=1)):%Y-%m}"
+        from portal.reports.models import ResultReport
+        values["report_id"] = db.session.execute(db.select(ResultReport.id).filter_by(organisation_id=values["home_id"])
+                                                 .order_by(ResultReport.service_year.desc())).scalars().first()
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def measure(app, client, url, headers, n):
@@ -59,7 +103,7 @@ def measure(app, client, url, headers, n):
         queries.append(int(response.headers.get("X-Query-Count", 0)))
         body = response.get_data()
         if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
+            return {"error": f"{url} answered {response.status_code}"}
     times.sort()
     return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1],
             "queries": max(queries), "raw": len(body), "gzip": len(gzip.compress(body)), "body": body}
@@ -95,7 +139,10 @@ def main():
             print(f"skip {name}: cannot log in as {username}")
             continue
         headers = {"HX-Request": "true"} if fragment else {}
-        measure(app, client, url, headers, 5)  # warm-up
+        warm = measure(app, client, url, headers, 5)  # warm-up
+        if "error" in warm:
+            print(f"skip {name}: {warm['error']}")
+            continue
         rows.append((name, measure(app, client, url, headers, args.requests)))
     floor = floor_app([r["body"] for _, r in rows]).test_client()
     print(f"{'page':34} {'p50 ms':>7} {'p95 ms':>7} {'floor95':>7} {'ratio':>6} {'SQL':>4} {'raw B':>8} {'gzip B':>7}")

@@ -495,8 +495,10 @@ def review_correction(actor, correction, decision: str, note=None):
 
 def suspended_for_audits(contract) -> bool:
     """Whether the contract's current suspension was decided on the audit rule."""
+    if contract.status != "suspended":  # no need to load the contract's actions
+        return False
     last = next((a for a in reversed(contract.actions) if a.action == "suspend"), None)
-    return contract.status == "suspended" and last is not None and last.basis_code == "audit"
+    return last is not None and last.basis_code == "audit"
 
 
 def act_on_standing(actor, org, *, today, effective_on, reason, letter_ref=None, lead=None, submission_key=None,

@@ -7,7 +7,7 @@ from portal.audits import rules
 from portal.audits.queries import finalised_audits, unit_standings, upcoming_audits
 from portal.auth import roles
 from portal.calendar import roc_date
-from portal.dashboard.registry import ActionItem, action_source
+from portal.dashboard.registry import ActionItem, action_source, shared
 from portal.extensions import db
 from portal.orgs.standing import unit_summary
 from portal.settings.registry import define_setting, get_setting
@@ -43,6 +43,15 @@ def _audited_units():
     ).scalars().all()
 
 
+def _bureau_view():
+    """Audited units, their standings and upcoming audits, loaded once per request for both bureau sources."""
+    def load():
+        units = _audited_units()
+        ids = [u.id for u in units]
+        return units, ids, unit_standings(ids)
+    return shared("audits.bureau_view", load)
+
+
 @action_source
 def contract_consequences(user, now):
     """The bureau is prompted to suspend, terminate or reinstate when the audit rule calls for it (R-AUD-05)."""
@@ -51,9 +60,8 @@ def contract_consequences(user, now):
     from portal.audits.operations import suspended_for_audits
     from portal.contracts.operations import contracts_for_units, pick_current
     today = now.date()
-    units = _audited_units()
-    ids = [u.id for u in units]
-    standings, contracts = unit_standings(ids), contracts_for_units(ids)
+    units, ids, standings = _bureau_view()
+    contracts = contracts_for_units(ids)
     items = []
     for unit in units:
         standing = standings[unit.id]
@@ -80,9 +88,8 @@ def units_at_risk_and_overdue(user, now):
     if user.role not in MANAGERS:
         return []
     today = now.date()
-    units = _audited_units()
-    ids = [u.id for u in units]
-    standings, upcoming = unit_standings(ids), upcoming_audits(ids)
+    units, ids, standings = _bureau_view()
+    upcoming = upcoming_audits(ids)
     limit = get_setting(MAX_MONTHS.key)
     items = []
     for unit in units:
@@ -99,22 +106,42 @@ def units_at_risk_and_overdue(user, now):
     return items
 
 
-@action_source
+def _assigned_audits(user, now):
+    if user.role not in (roles.AUDITOR, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
+        return False
+    from portal.audits.models import Audit, AuditAssignment
+    return db.select(Audit.id).join(AuditAssignment, AuditAssignment.audit_id == Audit.id).where(
+        AuditAssignment.user_id == user.id, Audit.status.in_(("scheduled", "in_progress")))
+
+
+def _correction_work(user, now):
+    from portal.audits.models import Audit, AuditCorrection
+    if user.role in MANAGERS:
+        return db.select(AuditCorrection.id).where(AuditCorrection.status == "filed")
+    if user.role not in roles.A_ROLES | roles.B_ROLES:
+        return False
+    # the unit's last finalised audit failed => it has a failed finalised audit
+    return db.select(Audit.id).where(Audit.organisation_id == user.organisation_id, Audit.status == "finalised",
+                                     Audit.passed.is_(False))
+
+
+@action_source(probe=_assigned_audits)
 def audits_to_score(user, now):
     """Auditors: their assigned audits not yet submitted."""
     if user.role not in (roles.AUDITOR, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
         return []
     from portal.audits.models import Audit, AuditAssignment
+    from sqlalchemy.orm import joinedload
     rows = db.session.execute(db.select(Audit).join(AuditAssignment, AuditAssignment.audit_id == Audit.id).where(
         AuditAssignment.user_id == user.id, Audit.status.in_(("scheduled", "in_progress"))
-    ).order_by(Audit.scheduled_on)).scalars().all()
+    ).options(joinedload(Audit.organisation)).order_by(Audit.scheduled_on)).scalars().all()
     horizon = now.date() + timedelta(days=14)
     return [ActionItem(f"查核評分：{a.organisation.display_name}（{a.type_label}）", url_for("audits.score", audit_id=a.id),
                        due=a.scheduled_on, area=AREA, detail="評分中" if a.status == "in_progress" else "已排定")
             for a in rows if a.scheduled_on <= horizon]
 
 
-@action_source
+@action_source(probe=_correction_work)
 def corrections(user, now):
     """Units: failed items to correct before the next audit; the bureau: correction reports to review."""
     from portal.audits.models import Audit, AuditCorrection
@@ -124,9 +151,13 @@ def corrections(user, now):
         by_audit = {}
         for row in rows:
             by_audit.setdefault(row.audit_id, []).append(row)
+        from sqlalchemy.orm import joinedload
+        audits = {a.id: a for a in db.session.execute(db.select(Audit).where(Audit.id.in_(list(by_audit)))
+                                                      .options(joinedload(Audit.organisation))).scalars()} \
+            if by_audit else {}
         items = []
         for audit_id, rows in by_audit.items():
-            audit = db.session.get(Audit, audit_id)
+            audit = audits[audit_id]
             items.append(ActionItem(f"{audit.organisation.display_name}提報查核缺失改善 {len(rows)} 題，待審查",
                                     url_for("audits.show", audit_id=audit_id) + "#corrections", area=AREA))
         return items

@@ -21,7 +21,9 @@ register_nav("帳號管理", "auth.users", [roles.ADMIN], order=900)
 
 @login_manager.user_loader
 def load_user(user_id):
-    return db.session.get(User, int(user_id))
+    # The user's organisation is read by every page (header, scoping): load it with the user.
+    from sqlalchemy.orm import joinedload
+    return db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
 
 
 def _safe_next(target):

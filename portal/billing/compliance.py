@@ -5,6 +5,8 @@ expires within the warning window (60 days by default, a setting)."""
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import joinedload, selectinload
+
 from portal.billing import rules
 from portal.billing.models import Carer, OpeningHoursFiling, StaffChange
 from portal.billing.settings import EXPIRY_WINDOW
@@ -52,6 +54,7 @@ def active_carers(org_ids, today: date) -> list[Carer]:
     return list(db.session.execute(
         db.select(Carer).where(Carer.organisation_id.in_(list(org_ids)))
         .where((Carer.ended_on.is_(None)) | (Carer.ended_on >= today))
+        .options(selectinload(Carer.health_checks), selectinload(Carer.certificates))
         .order_by(Carer.organisation_id, Carer.role, Carer.name)).scalars())
 
 
@@ -63,7 +66,8 @@ def compliance_items(org_ids, today: date) -> list[ComplianceItem]:
     for carer in active_carers(org_ids, today):
         items.extend(carer_status(carer, today, window))
     for change in db.session.execute(db.select(StaffChange).where(
-            StaffChange.organisation_id.in_(org_ids), StaffChange.status == "submitted")).scalars():
+            StaffChange.organisation_id.in_(org_ids), StaffChange.status == "submitted")
+            .options(joinedload(StaffChange.person_out))).scalars():
         items.append(ComplianceItem(change.organisation_id, change.person_out, "人事異動待衛生局核准",
                                     change.effective_on, "pending",
                                     f"{change.kind_label}：{change.person_in_name or (change.person_out.name if change.person_out else '')}"))

@@ -1,6 +1,7 @@
 """Family-care items on the home dashboard (待辦事項) and the facts shown next to a unit."""
 from flask import url_for
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from portal.auth import roles
 from portal.billing import rules
@@ -58,25 +59,36 @@ def home_billing_items(user, now):
     return items
 
 
-@action_source
+def _bureau_billing_work(user, now):
+    if user.role not in (roles.ADMIN, roles.BUREAU_OFFICER):
+        return False
+    return [db.select(Declaration.id).filter_by(status="requested"),
+            db.select(CorrectionRequest.id).filter_by(status="submitted"),
+            db.select(OpeningHoursFiling.id).filter_by(status="submitted"),
+            db.select(StaffChange.id).filter_by(status="submitted")]
+
+
+@action_source(probe=_bureau_billing_work)
 def bureau_billing_items(user, now):
     """Bureau officers: declarations to review, corrections, opening hours and staff changes to decide."""
     if user.role not in (roles.ADMIN, roles.BUREAU_OFFICER):
         return []
     items = []
     for d in db.session.execute(db.select(Declaration).filter_by(status="requested")
+                                .options(joinedload(Declaration.organisation))
                                 .order_by(Declaration.service_month)).scalars():
         items.append(ActionItem(f"審核請款：{d.organisation.name} {d.service_month.year - 1911}年{d.service_month.month}月",
                                 url_for("billing.declaration", declaration_id=d.id), area=AREA,
                                 detail=f"合計 {d.totals['total']:,} 元"))
-    corrections = db.session.execute(db.select(func.count(CorrectionRequest.id)).filter_by(
-        status="submitted")).scalar_one()
+    corrections, filings = db.session.execute(db.select(  # both counts in one query
+        db.select(func.count(CorrectionRequest.id)).filter_by(status="submitted").scalar_subquery(),
+        db.select(func.count(OpeningHoursFiling.id)).filter_by(status="submitted").scalar_subquery())).one()
     if corrections:
         items.append(ActionItem(f"服務紀錄更正申請待審 {corrections} 件", url_for("billing.review"), area=AREA))
-    filings = db.session.execute(db.select(func.count(OpeningHoursFiling.id)).filter_by(status="submitted")).scalar_one()
     if filings:
         items.append(ActionItem(f"收托時間報備待備查 {filings} 件", url_for("billing.review"), area=AREA))
     for change in db.session.execute(db.select(StaffChange).filter_by(status="submitted")
+                                     .options(joinedload(StaffChange.organisation))
                                      .order_by(StaffChange.effective_on)).scalars():
         items.append(ActionItem(f"人事異動待核准：{change.organisation.name}",
                                 url_for("billing.staff_change", staff_change_id=change.id), due=change.effective_on,

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,7 +23,7 @@ from portal.cases.models import (Case, Dispatch, ProviderEvaluation, ProviderSer
 from portal.cases.settings import DEFAULT_CAPACITY, PROVIDER_TYPES, setting
 from portal.extensions import db
 from portal.orgs.models import Organisation
-from portal.orgs.standing import referral_blockers, unit_summaries
+from portal.orgs.standing import referral_blockers_for, unit_summaries
 
 RECENT_DISPATCHES = 20   # how many first services the "average days" looks at
 
@@ -81,11 +82,21 @@ def office_days_between(start: date, end: date, cal) -> int:
 def average_days_to_first_service(org_ids, cal) -> dict:
     """Return {org_id: Decimal average office days from referral to first service} over recent dispatches."""
     result = {}
+    org_ids = list(org_ids)
+    if not org_ids:
+        return result
+    # Each unit's most recent RECENT_DISPATCHES first services, for every unit in one query.
+    rank = func.row_number().over(partition_by=Dispatch.organisation_id,
+                                  order_by=(Dispatch.first_service_on.desc(), Dispatch.id.desc())).label("rank")
+    recent = (db.select(Dispatch.organisation_id, Dispatch.referred_on, Dispatch.first_service_on, rank)
+              .where(Dispatch.organisation_id.in_(org_ids), Dispatch.first_service_on.is_not(None)).subquery())
+    by_org = {}
+    for org_id, referred, first in db.session.execute(
+            db.select(recent.c.organisation_id, recent.c.referred_on, recent.c.first_service_on)
+            .where(recent.c.rank <= RECENT_DISPATCHES)).all():
+        by_org.setdefault(org_id, []).append((referred, first))
     for org_id in org_ids:
-        rows = db.session.execute(
-            db.select(Dispatch.referred_on, Dispatch.first_service_on)
-            .where(Dispatch.organisation_id == org_id, Dispatch.first_service_on.is_not(None))
-            .order_by(Dispatch.first_service_on.desc()).limit(RECENT_DISPATCHES)).all()
+        rows = by_org.get(org_id)
         if rows:
             total = sum(office_days_between(r, f, cal) for r, f in rows)
             result[org_id] = (Decimal(total) / Decimal(len(rows))).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -169,8 +180,10 @@ def recommend(case: Case, service_type: str, *, today: date, cal, rotation_curso
     """Build the ranked recommendation for one service type of a case."""
     client = client_facts(case, service_type)
     orgs = db.session.execute(db.select(Organisation).where(
-        Organisation.kind == roles.B_UNIT, Organisation.active).order_by(Organisation.id)).scalars().all()
+        Organisation.kind == roles.B_UNIT, Organisation.active).options(selectinload(Organisation.service_areas))
+        .order_by(Organisation.id)).scalars().all()
     orgs = [o for o in orgs if o.id not in set(exclude_org_ids)]
+    blockers = referral_blockers_for(orgs, today)   # every unit's blockers in a few queries
     offers = offers_of(orgs)
     counts = active_counts([o.id for o in orgs], service_type)
     offering = [o for o in orgs if service_type in offers[o.id]]
@@ -188,7 +201,7 @@ def recommend(case: Case, service_type: str, *, today: date, cal, rotation_curso
         reasons = rules.exclusion_reasons(rules.ExclusionFacts(
             serves_area=client.service_area_id in {a.id for a in org.service_areas},
             provides_type=True, open_capacity=open_capacity if not keeps_client else max(open_capacity, 1),
-            accepting=offer.accepting, blockers=tuple(referral_blockers(org, today))))
+            accepting=offer.accepting, blockers=tuple(blockers[org.id])))
         row = CandidateRow(org, exclusions=reasons, capacity=offer.capacity, open_capacity=open_capacity,
                            facts=facts.get(org.id, []), rating=ratings.get(org.id))
         if reasons:

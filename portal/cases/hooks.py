@@ -10,7 +10,7 @@ from portal.auth import roles
 from portal.cases import operations as ops
 from portal.cases import rules
 from portal.cases.models import (Case, CaseNotice, CarePlan, ChangeRequest, Closure, Dispatch, PauseRequest,
-                                 Referral, SERVICE_TYPES, Suspension)
+                                 Referral, SERVICE_TYPES, Suspension, Visit)
 from portal.cases.settings import SUSPENSION_FOLLOWUP_DAYS, setting
 from portal.dashboard.registry import ActionItem, action_source
 from portal.extensions import db
@@ -18,9 +18,17 @@ from portal.orgs.standing import referral_blocker, unit_summary
 from portal.settings.operations import office_calendar
 
 AREA = "個案管理"
-# Everything a dashboard row looks at, loaded in a few queries rather than one per case.
-CASE_LOADS = (selectinload(Case.visits), selectinload(Case.dispatches), selectinload(Case.plans),
-              joinedload(Case.client))
+# Everything a dashboard row looks at, loaded in a few queries rather than one per case. Visits are not
+# loaded: a dashboard needs only each case's last visit of each kind (one GROUP BY, see _last_visits).
+CASE_LOADS = (selectinload(Case.dispatches), selectinload(Case.plans), joinedload(Case.client))
+# Many-to-one chains a dashboard title reads, joined into the list's query (no query per row).
+CASE_CLIENT = joinedload(Case.client)
+
+
+def _via_case(attr):
+    return joinedload(attr).joinedload(Case.client)
+
+
 CENTRE_ROLES = (roles.CARE_MANAGER, roles.CARE_SUPERVISOR)
 DECIDERS = (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
 SOON_DAYS = 7
@@ -57,7 +65,12 @@ def _case_url(case_id):
     return url_for("cases.show", case_id=case_id)
 
 
-@action_source
+def _unread_notices(user, now):
+    return db.select(CaseNotice.id).where(CaseNotice.organisation_id == user.organisation_id,
+                                          CaseNotice.read_at.is_(None))
+
+
+@action_source(probe=_unread_notices)
 def notices(user, now):
     rows = db.session.execute(db.select(CaseNotice).where(CaseNotice.organisation_id == user.organisation_id,
                                                           CaseNotice.read_at.is_(None))
@@ -66,27 +79,40 @@ def notices(user, now):
                        detail="點選後標示為已讀") for n in rows]
 
 
-@action_source
+def _centre_work(user, now):
+    if user.role not in CENTRE_ROLES:
+        return False
+    return [db.select(Referral.id).where(Referral.state == "PENDING"),
+            db.select(Case.id).where(Case.state == "ASSESSED", Case.first_referred_on.is_not(None)),
+            db.select(CarePlan.id).where(CarePlan.state == "SUBMITTED"),
+            db.select(Suspension.id).where(Suspension.state == "FORWARDED"),
+            db.select(Closure.id).where(Closure.state == "FORWARDED")]
+
+
+@action_source(probe=_centre_work)
 def centre_items(user, now):
     """照專: referrals unanswered, declined referrals, plans to approve, suspensions and closures to decide."""
     if user.role not in CENTRE_ROLES:
         return []
     items = []
     for r in db.session.execute(db.select(Referral).where(Referral.state == "PENDING")
+                                .options(_via_case(Referral.case), joinedload(Referral.a_unit))
                                 .order_by(Referral.answer_due)).scalars():
         items.append(ActionItem(f"A單位未回覆轉介：{r.case.client.name}（{r.a_unit.display_name}）",
                                 _case_url(r.case_id), due=r.answer_due, area=AREA,
                                 detail=f"{r.referred_on.month}/{r.referred_on.day} 轉介，A單位尚未收案"))
     for c in db.session.execute(db.select(Case).where(Case.state == "ASSESSED", Case.first_referred_on.is_not(None))
-                                ).scalars():
+                                .options(CASE_CLIENT)).scalars():
         items.append(ActionItem(f"A單位無法收案，請重新轉介：{c.client.name}", _case_url(c.id), area=AREA))
     for p in db.session.execute(db.select(CarePlan).where(CarePlan.state == "SUBMITTED")
-                                .order_by(CarePlan.submitted_at)).scalars():
+                                .options(_via_case(CarePlan.case)).order_by(CarePlan.submitted_at)).scalars():
         items.append(ActionItem(f"照顧計畫待核定：{p.case.client.name}（第 {p.number} 版）",
                                 url_for("cases.plan", plan_id=p.id), area=AREA))
-    for s in db.session.execute(db.select(Suspension).where(Suspension.state == "FORWARDED")).scalars():
+    for s in db.session.execute(db.select(Suspension).where(Suspension.state == "FORWARDED")
+                                .options(_via_case(Suspension.case))).scalars():
         items.append(ActionItem(f"暫停服務待核備：{s.case.client.name}", _case_url(s.case_id), area=AREA))
-    for c in db.session.execute(db.select(Closure).where(Closure.state == "FORWARDED")).scalars():
+    for c in db.session.execute(db.select(Closure).where(Closure.state == "FORWARDED")
+                                .options(_via_case(Closure.case))).scalars():
         items.append(ActionItem(f"結案通報待處理：{c.case.client.name}", _case_url(c.case_id), area=AREA))
     return items
 
@@ -100,34 +126,55 @@ def a_unit_items(user, now):
     org = user.organisation_id
     items = []
     for r in db.session.execute(db.select(Referral).where(Referral.a_unit_id == org, Referral.state == "PENDING")
-                                .order_by(Referral.answer_due)).scalars():
+                                .options(_via_case(Referral.case)).order_by(Referral.answer_due)).scalars():
         items.append(ActionItem(f"新轉介待收案：{r.case.client.name}", _case_url(r.case_id), due=r.answer_due,
                                 area=AREA, detail="無法收案須於期限內回覆原因"))
     cases = db.session.execute(db.select(Case).where(Case.a_unit_id == org, Case.state.in_(
         ("A_ACCEPTED", "PLAN_APPROVED", "IN_SERVICE", "SUSPENDED"))).options(*CASE_LOADS)).scalars().all()
     mine = user.role == roles.A_UNIT_HEAD
+    last_visits = _last_visits([c.id for c in cases])
+    suspended = [c.id for c in cases if c.state == "SUSPENDED"]
+    recorded = {}
+    if suspended:  # the recorded suspension of every suspended case, in one query
+        for s in db.session.execute(db.select(Suspension).where(Suspension.case_id.in_(suspended),
+                                                                Suspension.state == "RECORDED")
+                                    .order_by(Suspension.id)).scalars():
+            recorded.setdefault(s.case_id, s)
     for case in cases:
         if not mine and case.case_manager_id not in (None, user.id):
             continue
-        items.extend(_case_items(case, today))
+        items.extend(_case_items(case, today, recorded, last_visits.get(case.id, {})))
     for p in db.session.execute(db.select(CarePlan).join(Case).where(Case.a_unit_id == org,
-                                                                     CarePlan.state == "RETURNED")).scalars():
+                                                                     CarePlan.state == "RETURNED")
+                                .options(_via_case(CarePlan.case))).scalars():
         items.append(ActionItem(f"照顧計畫遭退回，請修正：{p.case.client.name}", url_for("cases.plan", plan_id=p.id),
                                 area=AREA, detail=p.return_comment or ""))
     for s in db.session.execute(db.select(Suspension).join(Case, Case.id == Suspension.case_id).where(
-            Case.a_unit_id == org, Suspension.state == "REPORTED")).scalars():
+            Case.a_unit_id == org, Suspension.state == "REPORTED").options(_via_case(Suspension.case))).scalars():
         items.append(ActionItem(f"B單位通報暫停服務，請轉報照管中心：{s.case.client.name}", _case_url(s.case_id), area=AREA))
     for c in db.session.execute(db.select(Closure).join(Case, Case.id == Closure.case_id).where(
-            Case.a_unit_id == org, Closure.state == "REPORTED")).scalars():
+            Case.a_unit_id == org, Closure.state == "REPORTED").options(_via_case(Closure.case))).scalars():
         items.append(ActionItem(f"B單位通報結案，請轉報照管中心：{c.case.client.name}", _case_url(c.case_id), area=AREA))
     for r in db.session.execute(db.select(ChangeRequest).join(Case, Case.id == ChangeRequest.case_id).where(
-            Case.a_unit_id == org, ChangeRequest.state.in_(("RETURNED", "APPROVED")))).scalars():
+            Case.a_unit_id == org, ChangeRequest.state.in_(("RETURNED", "APPROVED")))
+            .options(_via_case(ChangeRequest.case))).scalars():
         title = "更換服務單位申請遭退回，請補正" if r.state == "RETURNED" else "更換服務單位已同意，請至系統計畫異動並上傳表單"
         items.append(ActionItem(f"{title}：{r.case.client.name}", url_for("cases.change", change_id=r.id), area=AREA))
     return items
 
 
-def _case_items(case, today):
+def _last_visits(case_ids) -> dict:
+    """{case_id: {kind: last visited_on}} for many cases in one query."""
+    result = {}
+    if case_ids:
+        for case_id, kind, last in db.session.execute(
+                db.select(Visit.case_id, Visit.kind, func.max(Visit.visited_on))
+                .where(Visit.case_id.in_(case_ids)).group_by(Visit.case_id, Visit.kind)):
+            result.setdefault(case_id, {})[kind] = last
+    return result
+
+
+def _case_items(case, today, recorded=None, last_visits=None):
     items = []
     url = _case_url(case.id)
     name = case.client.name
@@ -150,16 +197,22 @@ def _case_items(case, today):
                                 detail=plan.change_notice or ""))
     if case.state == "A_ACCEPTED" and not case.plans:
         items.append(ActionItem(f"請擬定照顧計畫：{name}", url, area=AREA))
-    dues = ops.visit_dues(case)
+    dues = ops.visit_dues(case) if last_visits is None else ops.visit_dues_after(case, last_visits)
     for kind, label in (("home", "家訪"), ("phone", "電訪")):
         due = dues[kind]
         if due and due - timedelta(days=SOON_DAYS) <= today:
             items.append(ActionItem(f"{label}到期：{name}", url, due=due, area=AREA))
     if case.state == "SUSPENDED":
-        susp = db.session.execute(db.select(Suspension).where(Suspension.case_id == case.id,
-                                                              Suspension.state == "RECORDED")).scalars().first()
+        if recorded is not None:
+            susp = recorded.get(case.id)
+        else:
+            susp = db.session.execute(db.select(Suspension).where(Suspension.case_id == case.id,
+                                                                  Suspension.state == "RECORDED")).scalars().first()
         if susp is not None:
-            last = max([v.visited_on for v in case.visits if v.visited_on >= susp.starts_on] or [susp.starts_on])
+            if last_visits is None:
+                last = max([v.visited_on for v in case.visits if v.visited_on >= susp.starts_on] or [susp.starts_on])
+            else:   # the same date: the last visit when it is on or after the start, else the start
+                last = max([d for d in last_visits.values() if d and d >= susp.starts_on] or [susp.starts_on])
             due = rules.suspension_followup_due(last, setting(SUSPENSION_FOLLOWUP_DAYS))
             if due - timedelta(days=SOON_DAYS) <= today:
                 items.append(ActionItem(f"暫停服務追蹤：{name}", url, due=due, area=AREA,
@@ -176,11 +229,14 @@ def bureau_items(user, now):
     items = []
     if user.role in DECIDERS:
         for r in db.session.execute(db.select(ChangeRequest).where(ChangeRequest.state == "SUBMITTED")
+                                    .options(_via_case(ChangeRequest.case), joinedload(ChangeRequest.new_org),
+                                             joinedload(ChangeRequest.dispatch).joinedload(Dispatch.organisation))
                                     .order_by(ChangeRequest.submitted_at)).scalars():
             items.append(ActionItem(f"更換服務單位申請待審：{r.case.client.name}（{r.dispatch.organisation.display_name}"
                                     f" → {r.new_org.display_name if r.new_org else '—'}）",
                                     url_for("cases.change", change_id=r.id), area=AREA))
         for r in db.session.execute(db.select(PauseRequest).where(PauseRequest.state == "SUBMITTED")
+                                    .options(joinedload(PauseRequest.organisation))
                                     .order_by(PauseRequest.submitted_at)).scalars():
             items.append(ActionItem(f"{r.kind_label}申請待審：{r.organisation.display_name}",
                                     url_for("cases.pause", pause_id=r.id),
@@ -188,7 +244,8 @@ def bureau_items(user, now):
     cal = office_calendar()
     overdue = []
     for case in db.session.execute(db.select(Case).where(Case.state == "PLAN_APPROVED",
-                                                         Case.first_service_on.is_(None))).scalars():
+                                                         Case.first_service_on.is_(None))
+                                   .options(CASE_CLIENT, joinedload(Case.a_unit))).scalars():
         due = rules.first_service_due(case.plan_approved_on, cal=cal)
         if due < today:
             overdue.append((case, due))
@@ -203,7 +260,14 @@ def bureau_items(user, now):
     return items
 
 
-@action_source
+def _b_unit_work(user, now):
+    if user.role not in roles.B_ROLES:
+        return False
+    return db.select(Dispatch.id).where(Dispatch.organisation_id == user.organisation_id,
+                                        Dispatch.state.in_(("REFERRED", "ACCEPTED")))
+
+
+@action_source(probe=_b_unit_work)
 def b_unit_items(user, now):
     """B unit: new dispatches to answer, first services to record."""
     if user.role not in roles.B_ROLES:
@@ -212,7 +276,7 @@ def b_unit_items(user, now):
     items = []
     for d in db.session.execute(db.select(Dispatch).where(Dispatch.organisation_id == user.organisation_id,
                                                           Dispatch.state.in_(("REFERRED", "ACCEPTED")))
-                                .order_by(Dispatch.due_on)).scalars():
+                                .options(_via_case(Dispatch.case)).order_by(Dispatch.due_on)).scalars():
         title = "新派案待回覆" if d.state == "REFERRED" else "已接案，請登錄首次服務"
         items.append(ActionItem(f"{title}：{d.case.client.name}（{SERVICE_TYPES[d.service_type]}）",
                                 url_for("cases.dispatch", dispatch_id=d.id), due=d.due_on, area="派案",

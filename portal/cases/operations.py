@@ -641,13 +641,20 @@ def record_visit(actor, case: Case, kind: str, visited_on: date, summary: str, *
 
 def visit_dues(case: Case) -> dict:
     """Next phone and home visit due dates (None when the case is not being managed)."""
-    from portal.cases.settings import PHONE_VISIT_MONTHS
     if case.accepted_on is None or case.state == "CLOSED":
         return {"phone": None, "home": None}
     last = {}
     for v in case.visits:
         if v.kind not in last or v.visited_on > last[v.kind]:
             last[v.kind] = v.visited_on
+    return visit_dues_after(case, last)
+
+
+def visit_dues_after(case: Case, last: dict) -> dict:
+    """visit_dues from the case's last visit date per kind ({"phone": date, "home": date}), e.g. from a GROUP BY."""
+    from portal.cases.settings import PHONE_VISIT_MONTHS
+    if case.accepted_on is None or case.state == "CLOSED":
+        return {"phone": None, "home": None}
     return {
         "phone": rules.next_phone_visit_due(last.get("phone", case.accepted_on), setting(PHONE_VISIT_MONTHS)),
         "home": rules.next_home_visit_due(last.get("home", case.accepted_on), setting(HOME_VISIT_MONTHS)),

@@ -131,7 +131,9 @@ class ClientAccess(db.Model):
     client = db.relationship(Client, back_populates="access")
     organisation = db.relationship("Organisation")
 
-    __table_args__ = (db.Index("ix_client_access_org_active", "organisation_id", "ended_at"),)
+    __table_args__ = (db.Index("ix_client_access_org_active", "organisation_id", "ended_at"),
+                      # the scope check of every client list: "this client, this unit, not ended" (issue 10)
+                      db.Index("ix_client_access_client_org", "client_id", "organisation_id", "ended_at"))
 
 
 def client_search_condition(text: str):

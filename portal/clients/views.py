@@ -47,7 +47,8 @@ def index():
     stmt = scoped(Client).where(client_search_condition(q))
     if area_id:
         stmt = stmt.where(Client.service_area_id == area_id)
-    total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
+    # count(clients.id), not count(*): a bare count(*) loses the FROM clause and always answered 1
+    total = db.session.execute(stmt.with_only_columns(func.count(Client.id)).order_by(None)).scalar_one()
     rows = db.session.execute(stmt.order_by(Client.name, Client.id).limit(PAGE_SIZE)
                               .offset((page - 1) * PAGE_SIZE)).scalars().all()
     areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()

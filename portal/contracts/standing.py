@@ -7,7 +7,27 @@ from portal.dashboard.registry import ActionItem, action_source
 from portal.orgs.standing import referral_blocker, unit_summary
 
 
-@referral_blocker
+def _contract_blocks_for(organisations, day) -> dict:
+    """contract_blocks_referrals for many units: two queries in all."""
+    from portal.contracts.models import ContractIneligibility
+    from portal.extensions import db
+    ids = [o.id for o in organisations if o.kind in (roles.A_UNIT, roles.B_UNIT)]
+    if not ids:
+        return {}
+    barred = set(db.session.execute(db.select(ContractIneligibility.organisation_id).where(
+        ContractIneligibility.organisation_id.in_(ids), ContractIneligibility.year == day.year)).scalars())
+    contracts = contracts_for_units(ids)
+    result = {}
+    for org_id in ids:
+        reasons = [f"已取消{day.year - 1911}年度特約資格"] if org_id in barred else []
+        contract = pick_current(contracts[org_id], day)
+        if contract is not None:
+            reasons.extend(contract.block_reasons(day))
+        result[org_id] = reasons
+    return result
+
+
+@referral_blocker(batch=_contract_blocks_for)
 def contract_blocks_referrals(organisation, day) -> list[str]:
     """A unit whose contract is paused, suspended or ended gets no new cases (§4.2, §13.2; decisions Q06).
 
@@ -59,7 +79,18 @@ def contract_facts(org_ids) -> dict:
     return facts
 
 
-@action_source
+def _open_findings(user, now):
+    from portal.contracts.models import ViolationFinding
+    from portal.extensions import db
+    stmt = db.select(ViolationFinding.id).filter_by(state="notice_issued")
+    if user.role in (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
+        return stmt
+    if user.role in roles.A_ROLES | roles.B_ROLES:
+        return stmt.filter_by(organisation_id=user.organisation_id)
+    return False
+
+
+@action_source(probe=_open_findings)
 def findings_to_act_on(user, now):
     """Bureau: overdue remediation notices wait for a sanction. Units: a notice to correct by its deadline."""
     from flask import url_for
@@ -67,7 +98,9 @@ def findings_to_act_on(user, now):
     from portal.extensions import db
     today = now.date()
     if user.role in (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
-        rows = db.session.execute(db.select(ViolationFinding).filter_by(state="notice_issued")).scalars().all()
+        from sqlalchemy.orm import joinedload
+        rows = db.session.execute(db.select(ViolationFinding).filter_by(state="notice_issued")
+                                  .options(joinedload(ViolationFinding.organisation))).scalars().all()
         return [ActionItem(f"{f.organisation.display_name}違規案件逾期未改善（{f.kind_label}），請決定處分",
                            url_for("contracts.finding", finding_id=f.id), due=f.deadline, area="特約")
                 for f in rows if f.current_state(today) == "overdue"]

@@ -34,7 +34,8 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
-@action_source
+@action_source(probe=lambda user, now: db.select(User.id).where(User.locked_until > now)
+               if user.role == roles.ADMIN else False)
 def locked_accounts(user, now):
     """Administrators see accounts locked by failed logins."""
     if user.role != roles.ADMIN:

@@ -3,6 +3,7 @@ autosave and checklist, uploads, submission, the bureau's review, versions, the 
 bureau's population table."""
 from flask import Blueprint, abort, current_app, flash, make_response, request, url_for
 from flask_login import current_user, login_user
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -562,11 +563,24 @@ def population_edit(area_id):
 
 # --- dashboard --------------------------------------------------------------------------------
 
-@action_source
+def _plan_work(user, now):
+    if user.role in m.REVIEWER_ROLES:
+        return db.select(m.EstablishmentPlan.id).where(
+            m.EstablishmentPlan.status.in_((m.SUBMITTED, m.RECEIVED, m.ACCEPTED)))
+    if user.role in m.AUTHOR_ROLES:
+        return db.select(m.EstablishmentPlan.id).where(
+            m.EstablishmentPlan.organisation_id == user.organisation_id,
+            m.EstablishmentPlan.status.in_((m.RETURNED, m.DRAFT)))
+    return False
+
+
+@action_source(probe=_plan_work)
 def plan_actions(user, now):
     if user.role in m.REVIEWER_ROLES:
         plans = db.session.execute(db.select(m.EstablishmentPlan).where(
-            m.EstablishmentPlan.status.in_((m.SUBMITTED, m.RECEIVED, m.ACCEPTED)))).scalars().all()
+            m.EstablishmentPlan.status.in_((m.SUBMITTED, m.RECEIVED, m.ACCEPTED)))
+            .options(selectinload(m.EstablishmentPlan.sections), joinedload(m.EstablishmentPlan.organisation))
+        ).scalars().all()
         items = []
         for p in plans:
             name = checks.institution_name(p.content()) or p.organisation.name
@@ -578,7 +592,8 @@ def plan_actions(user, now):
     if user.role in m.AUTHOR_ROLES:
         plans = db.session.execute(db.select(m.EstablishmentPlan).where(
             m.EstablishmentPlan.organisation_id == user.organisation_id,
-            m.EstablishmentPlan.status.in_((m.RETURNED, m.DRAFT)))).scalars().all()
+            m.EstablishmentPlan.status.in_((m.RETURNED, m.DRAFT)))
+            .options(selectinload(m.EstablishmentPlan.comments))).scalars().all()
         items = []
         for p in plans:
             if p.status == m.RETURNED:

@@ -2,7 +2,8 @@
 from datetime import date, timedelta
 
 from flask import url_for
-from sqlalchemy import func
+from sqlalchemy import case, func
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import calendar, clock
 from portal.clock import TAIPEI
@@ -33,7 +34,9 @@ def visit_due(home: GuidedHome, today: date) -> date | None:
 
 def _guide_items(user, today):
     items = []
-    homes = queries.homes_of(user.organisation_id, include_dropped=False)
+    # each home's visits and assessments in two queries, not two per home
+    homes = queries.homes_of(user.organisation_id, include_dropped=False,
+                             options=(selectinload(GuidedHome.visits), selectinload(GuidedHome.assessments)))
     plan_days = timedelta(days=get_setting(PLAN_DUE_DAYS.key))
     plans = {(p.home_id, p.year): p for p in db.session.execute(db.select(GuidancePlan).where(
         GuidancePlan.home_id.in_([h.id for h in homes] or [0]), GuidancePlan.year == today.year)).scalars()}
@@ -70,12 +73,24 @@ def _guide_items(user, today):
     return items
 
 
+def _new_homes_by_unit_and_year(year):
+    """queries.new_homes_by_unit for `year` and `year - 1` in one query."""
+    this = (GuidedHome.contracted_on >= date(year, 1, 1)) & (GuidedHome.contracted_on <= date(year, 12, 31))
+    last = (GuidedHome.contracted_on >= date(year - 1, 1, 1)) & (GuidedHome.contracted_on <= date(year - 1, 12, 31))
+    rows = db.session.execute(db.select(
+        GuidedHome.guidance_org_id, func.sum(case((this, 1), else_=0)), func.sum(case((last, 1), else_=0))).where(
+        GuidedHome.stage == "contracted", GuidedHome.contracted_on >= date(year - 1, 1, 1),
+        GuidedHome.contracted_on <= date(year, 12, 31)).group_by(GuidedHome.guidance_org_id)).all()
+    return ({org: n for org, n, _ in rows if n}, {org: n for org, _, n in rows if n})
+
+
 def _bureau_items(user, today):
     from portal.settings.operations import office_calendar
     items = []
     days = get_setting(GRANT_DECISION_DAYS.key)
     cal = office_calendar()
     pending = db.session.execute(db.select(GrantApplication).where(GrantApplication.status == "submitted")
+                                 .options(joinedload(GrantApplication.organisation))
                                  .order_by(GrantApplication.submitted_at)).scalars().all()
     for g in pending:
         submitted = g.submitted_at.astimezone(TAIPEI).date()
@@ -84,13 +99,12 @@ def _bureau_items(user, today):
             url_for("guidance.grant", grant_id=g.id), due=calendar.add_office_days(submitted, days, cal=cal), area=AREA))
     unverified = db.session.execute(db.select(GuidanceOfficer).where(
         GuidanceOfficer.verified_at.is_(None), GuidanceOfficer.ended_on.is_(None))
-        .order_by(GuidanceOfficer.created_at)).scalars().all()
+        .options(joinedload(GuidanceOfficer.organisation)).order_by(GuidanceOfficer.created_at)).scalars().all()
     for o in unverified:
         items.append(ActionItem(f"專責輔導人員資格待核對：{o.organisation.display_name} {o.name}",
                                 url_for("guidance.officer", officer_id=o.id), area=AREA))
     units = queries.guidance_units()
-    this_year = queries.new_homes_by_unit(today.year)
-    last_year = queries.new_homes_by_unit(today.year - 1)
+    this_year, last_year = _new_homes_by_unit_and_year(today.year)
     commissioned_last_year = {r.organisation_id: r for r in db.session.execute(
         db.select(GuidanceYear).where(GuidanceYear.year == today.year - 1)).scalars()}
     warn = today.month >= get_setting(TARGET_WARNING_MONTH.key)

@@ -73,8 +73,8 @@ def active_officers(org_id: int):
         .order_by(GuidanceOfficer.name)).scalars().all()
 
 
-def homes_of(org_id: int, *, include_dropped=True):
-    stmt = db.select(GuidedHome).where(GuidedHome.guidance_org_id == org_id)
+def homes_of(org_id: int, *, include_dropped=True, options=()):
+    stmt = db.select(GuidedHome).where(GuidedHome.guidance_org_id == org_id).options(*options)
     if not include_dropped:
         stmt = stmt.where(GuidedHome.stage != "dropped")
     return db.session.execute(stmt.order_by(GuidedHome.found_on.desc(), GuidedHome.id.desc())).scalars().all()

@@ -5,12 +5,22 @@ suspension, a 3-month dispatch stop for a violation). Referral and dispatch
 code asks `referral_blockers(org, day)` and refuses with the reasons.
 """
 _blockers = []
+_batches = {}    # fn -> batch version of fn
 
 
-def referral_blocker(fn):
-    """Register `fn(organisation, day) -> list[str]` (zh-TW reasons, empty when none)."""
-    _blockers.append(fn)
-    return fn
+def referral_blocker(fn=None, *, batch=None):
+    """Register `fn(organisation, day) -> list[str]` (zh-TW reasons, empty when none).
+
+    `batch(organisations, day) -> {org_id: [reasons]}`, when given, answers for many units in a few
+    queries (lists that compare hundreds of units call `referral_blockers_for`); it must give the same
+    reasons as `fn` for each unit.
+    """
+    def register(f):
+        _blockers.append(f)
+        if batch is not None:
+            _batches[f] = batch
+        return f
+    return register(fn) if fn is not None else register
 
 
 def referral_blockers(organisation, day) -> list[str]:
@@ -18,6 +28,22 @@ def referral_blockers(organisation, day) -> list[str]:
     for fn in _blockers:
         reasons.extend(fn(organisation, day))
     return reasons
+
+
+def referral_blockers_for(organisations, day) -> dict:
+    """{org_id: reasons} for many units, in the order `referral_blockers` gives them."""
+    organisations = list(organisations)
+    result = {o.id: [] for o in organisations}
+    for fn in _blockers:
+        batch = _batches.get(fn)
+        if batch is not None:
+            found = batch(organisations, day)
+            for o in organisations:
+                result[o.id].extend(found.get(o.id, []))
+        else:
+            for o in organisations:
+                result[o.id].extend(fn(o, day))
+    return result
 
 
 _summaries = []

@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import calendar, clock
@@ -623,7 +624,17 @@ def approved_zip(year):
 
 # --- dashboard ------------------------------------------------------------------------------
 
-@action_source
+def _report_work(user, now):
+    if user.role in UNIT_EDITORS and _is_family_care(user.organisation):
+        return None   # the year's report is due whether or not it exists yet
+    if user.role in REVIEWERS:
+        return db.select(ResultReport.id).where(ResultReport.state == SUBMITTED)
+    if user.role == roles.GUIDANCE_STAFF:
+        return scoped(ResultReport, user).where(ResultReport.state == RETURNED).with_only_columns(ResultReport.id)
+    return False
+
+
+@action_source(probe=_report_work)
 def report_actions(user, now):
     """Units: the report due (ROC date, days left, red when overdue). Bureau: reports to review."""
     today = now.date()
@@ -646,13 +657,15 @@ def report_actions(user, now):
             items.append(ActionItem(f"{year - 1911}年度成果報告待填寫送出", url, due=due, area="成果報告", detail=detail))
     elif user.role in REVIEWERS:
         pending = db.session.execute(db.select(ResultReport).where(ResultReport.state == SUBMITTED)
+                                     .options(joinedload(ResultReport.organisation))
                                      .order_by(ResultReport.submitted_at)).scalars().all()
         for report in pending:
             items.append(ActionItem(f"{report.organisation.display_name} {report.roc_year}年度成果報告待審",
                                     url_for("reports.show", report_id=report.id), area="成果報告",
                                     detail="逾期收文" if report.late else ""))
     elif user.role == roles.GUIDANCE_STAFF:
-        returned = db.session.execute(scoped(ResultReport, user).where(ResultReport.state == RETURNED)).scalars().all()
+        returned = db.session.execute(scoped(ResultReport, user).where(ResultReport.state == RETURNED)
+                                      .options(joinedload(ResultReport.organisation))).scalars().all()
         for report in returned:
             items.append(ActionItem(f"輔導之 {report.organisation.display_name} {report.roc_year}年度成果報告退回補正",
                                     url_for("reports.show", report_id=report.id), area="成果報告"))

@@ -69,20 +69,26 @@ def setting_definition(key) -> SettingDef:
     return _definitions[key]
 
 
+_MISSING = object()
+
+
 def get_setting(key):
     """Return the bureau's value of a setting, or its default."""
     definition = _definitions[key]
     if not has_app_context():
         return definition.default
-    cache = g.setdefault("_settings_cache", {})
-    if key not in cache:
+    if "_settings_rows" not in g:  # every stored setting in one query per request (pages read several)
         from portal.extensions import db
         from portal.settings.models import Setting
-        row = db.session.get(Setting, key)
-        cache[key] = definition.coerce(row.value) if row is not None else definition.default
+        g._settings_rows = {row.key: row.value for row in db.session.execute(db.select(Setting)).scalars()}
+    cache = g.setdefault("_settings_cache", {})
+    if key not in cache:
+        value = g._settings_rows.get(key, _MISSING)
+        cache[key] = definition.default if value is _MISSING else definition.coerce(value)
     return cache[key]
 
 
 def forget_cached_settings():
     if has_app_context():
         g.pop("_settings_cache", None)
+        g.pop("_settings_rows", None)

@@ -42,10 +42,57 @@ def test_query_budget_of_foundation_pages(client, world, login):
         assert int(response.headers["X-Query-Count"]) <= 12, (url, response.headers["X-Query-Count"])
 
 
-@pytest.mark.xfail(reason="issue 10: the dashboard asks every area for its action items one by one; "
-                          "batching them under 12 queries is open work", strict=False)
-def test_query_budget_of_dashboards(client, world, login):
-    for role in (roles.BUREAU_OFFICER, roles.A_CASE_MANAGER, roles.B_HEAD):
+# Bureau officers and chiefs see every area's queue, one item per record: their dashboards run a fixed
+# number of queries (no query per item), but more than 12 — see docs/performance.md.
+BUREAU_BUDGET = {roles.BUREAU_OFFICER: 28, roles.BUREAU_CHIEF: 20}
+
+
+def _dashboard_counts(client, world, login):
+    from tests.authz import run_matrix_builders
+    run_matrix_builders(world)   # records of the home organisations: every unit role has items to act on
+    counts = {}
+    for role in roles.ROLE_LABELS:
         login(world.users[role])
         response = client.get("/")
-        assert int(response.headers["X-Query-Count"]) <= 12, (role, response.headers["X-Query-Count"])
+        assert response.status_code == 200, role
+        counts[role] = int(response.headers["X-Query-Count"])
+    return counts
+
+
+def test_query_budget_of_dashboards(client, world, login):
+    """Every role's dashboard within 12 queries (bureau roles: within their fixed budget)."""
+    counts = _dashboard_counts(client, world, login)
+    over = {role: n for role, n in counts.items() if n > BUREAU_BUDGET.get(role, 12)}
+    assert not over, over
+
+
+def test_dashboard_items_do_not_add_queries(client, world, login, app_ctx):
+    """The same dashboards with more cases to list run the same number of queries (no query per item)."""
+    from portal.extensions import db
+    from tests.cases.helpers import new_case
+    who = (roles.A_CASE_MANAGER, roles.A_UNIT_HEAD, roles.B_STAFF, roles.CARE_MANAGER, roles.BUREAU_OFFICER)
+
+    def counts():
+        db.session.commit()
+        result = {}
+        for role in who:
+            login(world.users[role])
+            client.get("/")   # warm-up: compare steady-state pages
+            response = client.get("/")
+            result[role] = (int(response.headers["X-Query-Count"]), response.get_data(as_text=True).count("<li"))
+        return result
+
+    new_case(world, stage="dispatched")
+    one = counts()
+    for _ in range(3):
+        new_case(world, stage="dispatched")
+    more = counts()
+    assert {r: q for r, (q, _) in more.items()} == {r: q for r, (q, _) in one.items()}, (one, more)
+    assert more[roles.B_STAFF][1] > one[roles.B_STAFF][1]   # the B unit lists the new dispatches
+
+
+@pytest.mark.xfail(reason="issue 10: bureau dashboards list every area's queue item by item (a fixed ~20-30 "
+                          "queries); under 12 needs per-area summaries instead of one item per record", strict=False)
+def test_bureau_dashboards_within_12(client, world, login):
+    counts = _dashboard_counts(client, world, login)
+    assert all(counts[role] <= 12 for role in BUREAU_BUDGET), counts
