@@ -104,7 +104,7 @@ def index():
         orgs = db.session.execute(db.select(Organisation).where(Organisation.kind.in_(
             [roles.A_UNIT, roles.B_UNIT, roles.BUREAU])).order_by(Organisation.kind, Organisation.name)).scalars().all()
     return render("incidents/index.html", block="results", rows=rows, total=total, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)), status=status, severity=severity, org_id=org_id, q=q,
+                  pages=max(1, -(-total // PAGE_SIZE)), status_filter=status, severity=severity, org_id=org_id, q=q,
                   orgs=orgs, statuses=FILTER_STATUS, can_report=current_user.role in ops.REPORTER_ROLES, m=m)
 
 
@@ -905,7 +905,7 @@ def disputes():
     rows = db.session.execute(stmt.order_by(DisputeMediation.notice_due_on.desc(), DisputeMediation.id.desc())
                               ).scalars().all()
     rows.sort(key=lambda d: (not d.is_open, d.status != "received", d.notice_due_on))
-    return render("incidents/disputes.html", block="results", rows=rows, status=status)
+    return render("incidents/disputes.html", block="results", rows=rows, status_filter=status)
 
 
 @bp.route("/disputes/new", methods=["GET", "POST"])
