@@ -41,6 +41,7 @@ POST incidents.deadline                 403      ok       ok       ok       ok  
 GET  incidents.board                    200      200      200      200      200      403      403      403      403      403      403      403      login
 GET  incidents.stats                    200      200      200      200      200      403      403      403      403      403      403      403      login
 GET  incidents.stats_export             200      200      200      200      200      403      403      403      403      403      403      403      login
+POST incidents.stats_export_xlsx        ok       ok       ok       ok       ok       403      403      403      403      403      403      403      login
 
 ## dispute mediation (爭議調處): the bureau's and the centre's files
 GET  incidents.disputes                 403      200      200      200      200      403      403      403      403      403      403      403      login
