@@ -36,6 +36,7 @@ from portal.settings.operations import office_calendar
 from portal.settings.registry import get_setting
 
 import portal.incidents.demo  # noqa: F401  (registers the demo seeder)
+import portal.incidents.jobs  # noqa: F401  (registers the Excel export job)
 
 bp = Blueprint("incidents", __name__)
 READERS = tuple(sorted(ops.READER_ROLES))
@@ -104,7 +105,7 @@ def index():
         orgs = db.session.execute(db.select(Organisation).where(Organisation.kind.in_(
             [roles.A_UNIT, roles.B_UNIT, roles.BUREAU])).order_by(Organisation.kind, Organisation.name)).scalars().all()
     return render("incidents/index.html", block="results", rows=rows, total=total, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)), status=status, severity=severity, org_id=org_id, q=q,
+                  pages=max(1, -(-total // PAGE_SIZE)), status_filter=status, severity=severity, org_id=org_id, q=q,
                   orgs=orgs, statuses=FILTER_STATUS, can_report=current_user.role in ops.REPORTER_ROLES, m=m)
 
 
@@ -785,17 +786,18 @@ def _shift_month(first, n):
     return date(y, mth + 1, 1)
 
 
-def month_incidents(first):
+def month_incidents(first, user=None):
     start, end = _month_bounds(first)
     return db.session.execute(
-        scoped(Incident).where(Incident.occurred_at >= start, Incident.occurred_at < end,
+        scoped(Incident, user).where(Incident.occurred_at >= start, Incident.occurred_at < end,
                                Incident.status != "withdrawn").options(*_eager())
         .order_by(Incident.occurred_at, Incident.id)).scalars().all()
 
 
-def month_statistics(first, cal, now):
-    """Counts of one month's incidents by category, severity and unit, with on-time rates."""
-    incidents = month_incidents(first)
+def month_statistics(first, cal, now, user=None, *, trend=True):
+    """Counts of one month's incidents by category, severity and unit, with on-time rates (as `user` sees
+    them: the requester of a background export; the signed-in user by default)."""
+    incidents = month_incidents(first, user)
     by_category = rules.Tally(order=rules.SERVICE_CATEGORIES + rules.ANYTIME_CATEGORIES)
     by_severity = rules.Tally(order=rules.SEVERITIES)
     by_unit, units = {}, {}
@@ -813,21 +815,21 @@ def month_statistics(first, cal, now):
                 timeliness[d.key][1] += 1
                 timeliness[d.key][0] += d.state(now) == "on_time"
     unit_rows = sorted(((units[k], v, sum(v.values())) for k, v in by_unit.items()), key=lambda r: (-r[2], r[0].name))
-    trend = []
-    for n in range(-11, 1):
+    months = []
+    for n in range(-11, 1) if trend else ():
         month = _shift_month(first, n)
         start, end = _month_bounds(month)
-        count = db.session.execute(scoped(Incident).where(
+        count = db.session.execute(scoped(Incident, user).where(
             Incident.occurred_at >= start, Incident.occurred_at < end, Incident.status != "withdrawn")
             .with_only_columns(func.count()).order_by(None)).scalar_one()
-        trend.append((f"{month.year - 1911}/{month.month:02d}", count))
+        months.append((f"{month.year - 1911}/{month.month:02d}", count))
     return {
         "incidents": incidents,
         "category_rows": [(m.CATEGORY_LABELS[k] + {"other_service": "（服務期間）", "other_anytime": "（不限時段）"}.get(k, ""), v)
                           for k, v in by_category.rows()],
         "severity_rows": [(m.SEVERITY_LABELS[k], v) for k, v in by_severity.rows()],
         "unit_rows": unit_rows,
-        "trend": trend,
+        "trend": months,
         "timeliness": timeliness,
         "total": len(incidents),
         "open": sum(1 for i in incidents if i.is_open),
@@ -882,34 +884,67 @@ def _export_rows(incidents, cal):
     return rows
 
 
+def export_summary(stats_list):
+    """The 統計 sheet/table of one or more months' statistics: counts summed by label, in the first order."""
+    sections = {"事件內容": {}, "影響程度": {}, "通報單位": {}}
+    total = 0
+    for data in stats_list:
+        for label, count in data["category_rows"]:
+            sections["事件內容"][label] = sections["事件內容"].get(label, 0) + count
+        for label, count in data["severity_rows"]:
+            sections["影響程度"][label] = sections["影響程度"].get(label, 0) + count
+        for unit, _, count in data["unit_rows"]:
+            sections["通報單位"][unit.name] = sections["通報單位"].get(unit.name, 0) + count
+        total += data["total"]
+    summary = [("項目", "類別", "件數")]
+    for section, counts in sections.items():
+        rows = counts.items() if section != "通報單位" else sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        summary += [(section, label, count) for label, count in rows]
+    summary.append(("合計", "事件數", total))
+    return summary
+
+
 @bp.route("/incidents/stats/export")
 @roles_required(*BOARD_ROLES)
 def stats_export():
-    from portal.incidents.export import csv_response, xlsx_response
+    """The month's list or summary as CSV, straight away (a month is small); Excel is a background job."""
+    from portal.incidents.export import csv_response
     first, error = _month_arg()
-    if error:
+    fmt = request.args.get("format", "csv")
+    if error or fmt != "csv":
         abort(404)
     cal = office_calendar()
-    data = month_statistics(first, cal, clock.now())
-    fmt = request.args.get("format", "csv")
+    data = month_statistics(first, cal, clock.now(), trend=False)
     month_text = f"{first.year - 1911}年{first.month:02d}月"
-    summary = [("項目", "類別", "件數")]
-    summary += [("事件內容", k, v) for k, v in data["category_rows"]]
-    summary += [("影響程度", k, v) for k, v in data["severity_rows"]]
-    summary += [("通報單位", u.name, total) for u, _, total in data["unit_rows"]]
-    summary.append(("合計", "事件數", data["total"]))
-    rows = [EXPORT_COLUMNS] + _export_rows(data["incidents"], cal)
     log_change(current_user, None, "incident.exported", entity_type="incidents", entity_id=None,
                after={"month": first, "format": fmt, "count": data["total"]})
     db.session.commit()
     name = f"異常事件統計-{month_text}"
-    if fmt == "xlsx":
-        return xlsx_response(f"{name}.xlsx", [("事件清冊", rows), ("統計", summary)])
-    if fmt == "csv" and request.args.get("table") == "summary":
-        return csv_response(f"{name}-統計.csv", summary)
-    if fmt == "csv":
-        return csv_response(f"{name}-清冊.csv", rows)
-    abort(404)
+    if request.args.get("table") == "summary":
+        return csv_response(f"{name}-統計.csv", export_summary([data]))
+    return csv_response(f"{name}-清冊.csv", [EXPORT_COLUMNS] + _export_rows(data["incidents"], cal))
+
+
+@bp.route("/incidents/stats/export.xlsx", methods=["POST"])
+@roles_required(*BOARD_ROLES)
+def stats_export_xlsx():
+    """Start the Excel export (清冊＋統計) of a month or of its whole year as a background job."""
+    from portal.incidents.jobs import XLSX_KIND
+    from portal.jobs.operations import enqueue
+    text = request.form.get("month", "").strip()
+    try:
+        first = parse_roc_month(text) if text else clock.today().replace(day=1)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect_to(url_for("incidents.stats"))
+    whole_year = request.form.get("period") == "year"
+    if whole_year:
+        first = first.replace(month=1)
+        title = f"異常事件清冊及統計－{first.year - 1911}年全年（xlsx）"
+    else:
+        title = f"異常事件清冊及統計－{first.year - 1911}年{first.month:02d}月（xlsx）"
+    job = enqueue(current_user, XLSX_KIND, {"month": first.isoformat(), "months": 12 if whole_year else 1}, title)
+    return redirect_to(url_for("jobs.show", job_id=job.id))
 
 
 # --- Dispute mediation (爭議調處) -------------------------------------------------------------------
@@ -924,7 +959,7 @@ def disputes():
     rows = db.session.execute(stmt.order_by(DisputeMediation.notice_due_on.desc(), DisputeMediation.id.desc())
                               ).scalars().all()
     rows.sort(key=lambda d: (not d.is_open, d.status != "received", d.notice_due_on))
-    return render("incidents/disputes.html", block="results", rows=rows, status=status)
+    return render("incidents/disputes.html", block="results", rows=rows, status_filter=status)
 
 
 @bp.route("/disputes/new", methods=["GET", "POST"])

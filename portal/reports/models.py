@@ -53,6 +53,10 @@ class ResultReport(db.Model):
     figures_computed_at = db.Column(UTCDateTime)
     received_at = db.Column(UTCDateTime)       # first submission = 收文 (Q16)
     late = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
+    # 收文日期 as the bureau recorded it from the paper letter (R-RPT-01: the receipt date counts; Q16: the
+    # portal submission is the receipt unless the bureau records otherwise). None: received_at stands.
+    received_on = db.Column(db.Date)
+    receipt_note = db.Column(db.String(200))
     submitted_at = db.Column(UTCDateTime)      # latest submission
     decided_at = db.Column(UTCDateTime)
     decided_by_id = db.Column(db.ForeignKey("users.id"))
@@ -88,6 +92,13 @@ class ResultReport(db.Model):
     @property
     def roc_year(self):
         return self.service_year - 1911
+
+    @property
+    def receipt_date(self):
+        """The 收文日期 that counts: the bureau's recorded date, else the date of the first portal submission."""
+        if self.received_on is not None:
+            return self.received_on
+        return self.received_at.astimezone(clock.TAIPEI).date() if self.received_at else None
 
     @property
     def editable(self):

@@ -28,6 +28,7 @@ register_labels(
         "result_report.comment": "成果報告意見",
         "result_report.not_required": "申報成果報告免交",
         "result_report.reopen": "撤回免交、改為填寫成果報告",
+        "result_report.receipt_date": "更正成果報告收文日期",
     },
     entities={"result_reports": "成果報告"},
 )
@@ -335,6 +336,37 @@ def reopen_report(actor, report) -> ResultReport:
     report.state = DRAFT
     db.session.flush()
     log_change(actor, report, "result_report.reopen", before={"state": NOT_REQUIRED}, after={"state": DRAFT})
+    return report
+
+
+def correct_receipt_date(actor, report, received_on: date, note: str, *, due: date, today: date,
+                         seen_version=None) -> ResultReport:
+    """Record the 收文日期 of the paper letter (R-RPT-01: the bureau's receipt date counts; Q16 default is the
+    portal submission). The late flag follows the recorded date (rules.received_late, WE-02)."""
+    _lock(report)
+    if seen_version not in (None, "") and str(seen_version) != str(report.version):
+        raise StaleEdit()
+    if report.received_at is None or report.state == NOT_REQUIRED:
+        raise TransitionNotAllowed("這份成果報告尚未送出，沒有收文資料可以更正。")
+    if received_on is None:
+        raise Refused("請填寫收文日期。", field="received_on")
+    if received_on > today:
+        raise Refused("收文日期不能晚於今天。", field="received_on")
+    if received_on < date(report.service_year, 1, 1):
+        raise Refused(f"收文日期不能早於{report.roc_year}年度開始。", field="received_on")
+    note = (note or "").strip()
+    if len(note) < 2:
+        raise Refused("請說明更正原因（例：紙本公文收文號）。", field="note")
+    before = {"received_on": report.receipt_date, "late": report.late, "note": report.receipt_note}
+    late = rules.received_late(received_on, due)
+    if received_on == before["received_on"] and late == report.late and note == (report.receipt_note or ""):
+        return report   # the same correction twice (double submit): nothing to change
+    report.received_on = received_on
+    report.receipt_note = note[:200]
+    report.late = late
+    db.session.flush()
+    log_change(actor, report, "result_report.receipt_date", before=before,
+               after={"received_on": received_on, "late": late, "note": report.receipt_note})
     return report
 
 

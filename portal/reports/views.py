@@ -1,6 +1,4 @@
-"""Result reports (成果報告): list, section-by-section editor, photos, submission, review, PDF, ZIP."""
-import io
-import zipfile
+"""Result reports (成果報告): list, section-by-section editor, photos, submission, review, PDF, ZIP (a job)."""
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, request, send_file, url_for
@@ -21,9 +19,10 @@ from portal.orgs.models import Organisation, overseen_org_ids
 from portal.orgs.standing import unit_summary
 from portal.reports import demo  # noqa: F401  (registers the demo seeder)
 from portal.reports import operations as ops
-from portal.reports import queries, rules
+from portal.reports import exports, queries, rules
 from portal.reports.document import course_months, normalise, overridden, report_document, satisfaction
-from portal.reports.forms import (SECTION_FORMS, CommentForm, NotRequiredForm, OverrideForm, PhotoForm, ReturnForm)
+from portal.reports.forms import (SECTION_FORMS, CommentForm, NotRequiredForm, OverrideForm, PhotoForm, ReceiptDateForm,
+                                  ReturnForm)
 from portal.reports.labels import (BREAKDOWN_GROUPS, COL_LABELS, ROW_LABELS, SATISFACTION_LEVELS, disability_label,
                                    figure_label, item_label, month_label)
 from portal.reports.models import (ACCEPTED, NOT_REQUIRED, RETURNED, SECTION_KEYS, SECTION_TITLES, SECTIONS,
@@ -85,6 +84,11 @@ def can_submit(report) -> bool:
 
 def can_review(report) -> bool:
     return current_user.role in REVIEWERS and report.state == SUBMITTED
+
+
+def can_correct_receipt(report) -> bool:
+    """Officers and chiefs record the paper letter's 收文日期 of a received report (R-RPT-01, Q16)."""
+    return current_user.role in REVIEWERS and report.received_at is not None and report.state != NOT_REQUIRED
 
 
 def can_comment(report) -> bool:
@@ -216,10 +220,20 @@ def _page_context(report, **extra):
         "deadline": deadline(report.service_year), "today": clock.today(),
         "override_form": _override_form(doc), "photo_form": PhotoForm(prefix="ph"),
         "return_form": ReturnForm(prefix="rt"), "comment_form": comment_form,
+        "receipt_editable": can_correct_receipt(report), "receipt_form": _receipt_form(report),
         "months": course_months(doc), "sat": satisfaction(doc), "overrides": overridden(doc),
     }
     ctx.update(extra)
     return ctx
+
+
+def _receipt_form(report, formdata=None):
+    form = ReceiptDateForm(prefix="rc", formdata=formdata)
+    if formdata is None:
+        form.received_on.data = report.receipt_date
+        form.note.data = report.receipt_note or ""
+        form.version.data = report.version
+    return form
 
 
 def _template_helpers():
@@ -548,6 +562,41 @@ def reopen(report_id):
     return redirect_to(url_for("reports.show", report_id=report.id))
 
 
+@bp.route("/reports/<int:report_id>/receipt", methods=["POST"])
+@roles_required(*REVIEWERS)
+def receipt_date(report_id):
+    """Correct the 收文日期 to the paper letter's (the late flag follows the recorded date)."""
+    report = get_or_404(ResultReport, report_id)
+    require(can_correct_receipt(report))
+    form = _receipt_form(report, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            ops.correct_receipt_date(current_user, report, form.received_on.data, form.note.data,
+                                     due=due_date(report.service_year), today=clock.today(),
+                                     seen_version=form.version.data)
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            flash(str(StaleEdit()), "error")
+        except Refused as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field or "", None)
+            if field is None:
+                raise
+            field.errors = list(field.errors) + [str(exc)]
+            report = get_or_404(ResultReport, report_id)
+            return render("reports/show.html", status=422, **_page_context(report, receipt_form=form))
+        except PortalError as exc:
+            db.session.rollback()
+            _flash_error(exc)
+        else:
+            late = "，逾期收文" if report.late else "，準時"
+            flash(f"收文日期已更正為 {calendar.roc_date(report.receipt_date)}{late}。", "success")
+        return redirect_to(url_for("reports.show", report_id=report.id) + "#receipt")
+    report = get_or_404(ResultReport, report_id)
+    return render("reports/show.html", status=422, **_page_context(report, receipt_form=form))
+
+
 @bp.route("/reports/<int:report_id>/submissions/<int:number>")
 @roles_required(*READERS)
 def submission(report_id, number):
@@ -601,25 +650,17 @@ def pdf(report_id):
     return pdf_response("pdf/reports_result.html", _pdf_name(report), files=_pdf_files(report, ctx["doc"]), **ctx)
 
 
-@bp.route("/reports/year/<int:year>/approved.zip")
+@bp.route("/reports/year/<int:year>/approved.zip", methods=["POST"])
 @roles_required(*BUREAU_READERS)
 def approved_zip(year):
-    from portal.pdf import render_pdf
+    """Start the ZIP of the year's approved reports as a background job; its page shows the progress."""
+    from portal.jobs.operations import enqueue
     _check_year(year)
-    reports = db.session.execute(scoped(ResultReport).where(ResultReport.service_year == year,
-                                                            ResultReport.state == ACCEPTED)).scalars().all()
-    if not reports:
+    if not exports.approved_reports(current_user, year):
         flash(f"{year - 1911}年度尚無已核定的成果報告。", "warning")
         return redirect_to(url_for("reports.index", year=year))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for report in sorted(reports, key=lambda r: r.organisation.name):
-            ctx = _pdf_context(report)
-            archive.writestr(_pdf_name(report), render_pdf("pdf/reports_result.html",
-                                                           files=_pdf_files(report, ctx["doc"]), **ctx))
-    buffer.seek(0)
-    return send_file(buffer, mimetype="application/zip", as_attachment=True,
-                     download_name=f"{year - 1911}年度家庭托顧成果報告（已核定）.zip")
+    job = enqueue(current_user, exports.ZIP_KIND, {"year": year}, f"{year - 1911}年度已核定成果報告（ZIP）")
+    return redirect_to(url_for("jobs.show", job_id=job.id))
 
 
 # --- dashboard ------------------------------------------------------------------------------

@@ -91,10 +91,24 @@ def test_csv_export_has_a_bom_and_is_logged(client, world, login, app_ctx):
     assert db.session.execute(db.select(AuditLogEntry).filter_by(action="incident.exported")).scalars().first()
 
 
-def test_xlsx_export_is_a_valid_workbook(client, world, login, app_ctx):
+def _xlsx_job(client, data):
+    from tests.jobs.test_jobs import _wait
+    response = client.post("/incidents/stats/export.xlsx", data=data)
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    job_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    assert _wait(client.application, job_id) == "done"
+    return job_id
+
+
+def test_xlsx_export_is_a_background_job_and_a_valid_workbook(client, world, login, app_ctx):
+    """Issue 12 item 3: the Excel export runs as a job; its page has the progress bar, then the download."""
     _three(world)
     login(world.users[roles.BUREAU_OFFICER])
-    response = client.get(f"/incidents/stats/export?month={_month_text()}&format=xlsx")
+    page = client.get(f"/incidents/stats?month={_month_text()}").get_data(as_text=True)
+    assert 'action="/incidents/stats/export.xlsx"' in page
+    job_id = _xlsx_job(client, {"month": _month_text(), "period": "month"})
+    assert "下載" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    response = client.get(f"/jobs/{job_id}/download")
     assert response.status_code == 200 and "spreadsheetml" in response.mimetype
     with zipfile.ZipFile(io.BytesIO(response.data)) as z:
         names = set(z.namelist())
@@ -105,7 +119,30 @@ def test_xlsx_export_is_a_valid_workbook(client, world, login, app_ctx):
         sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
         workbook = z.read("xl/workbook.xml").decode("utf-8")
     assert "事件清冊" in workbook and "統計" in workbook
-    assert "事件編號" in sheet and "甲家庭托顧" in sheet
+    assert "事件編號" in sheet and "甲家庭托顧" in sheet and FOREIGN_MARKER in sheet   # the bureau sees all
+    assert world.clients["own"].national_id not in sheet
+    db.session.expire_all()
+    assert db.session.execute(db.select(AuditLogEntry).filter_by(action="incident.exported")).scalars().first()
+    # The old direct download is gone; units may not start the export.
+    assert client.get(f"/incidents/stats/export?month={_month_text()}&format=xlsx").status_code == 404
+    login(world.users[roles.B_HEAD])
+    assert client.post("/incidents/stats/export.xlsx", data={"month": _month_text()}).status_code == 403
+
+
+def test_xlsx_export_of_a_whole_year(client, world, login, app_ctx):
+    b = world.users[roles.B_HEAD]
+    now = clock.now().astimezone(clock.TAIPEI)
+    earlier = now.replace(month=1, day=15) if now.month > 1 else now.replace(day=20)
+    make_incident(b, world.clients["own"], occurred_at=earlier, narrative="年初事件內容" * 5)
+    make_incident(b, world.clients["own"], narrative="本月事件內容" * 5)
+    db.session.commit()
+    login(world.users[roles.BUREAU_OFFICER])
+    job_id = _xlsx_job(client, {"month": _month_text(), "period": "year"})
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job_id}/download").data)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        summary = z.read("xl/worksheets/sheet2.xml").decode("utf-8")
+    assert sheet.count("本單位個案") == 2
+    assert "合計" in summary
 
 
 def test_statistics_count_only_the_month(client, world, login, app_ctx):

@@ -65,5 +65,5 @@ def test_report_pdf_of_another_incident_is_not_found(client, world, login, app_c
     mine = make_incident(world.users[roles.B_HEAD], world.clients["own"], submit=True)
     db.session.commit()
     login(world.users[roles.BUREAU_OFFICER])
-    foreign_report = world.foreign["report_id"]
+    foreign_report = world.foreign["incidents.report_id"]
     assert client.get(f"/incidents/{mine.id}/reports/{foreign_report}.pdf").status_code == 404

@@ -170,3 +170,16 @@ def test_list_fragment_and_scope(client, world, login, app_ctx):
     assert "<html" not in body and "本單位個案" in body and FOREIGN_MARKER not in body
     login(world.users[roles.BUREAU_OFFICER])
     assert FOREIGN_MARKER in client.get("/incidents?status=all").get_data(as_text=True)
+
+
+def test_list_filters_answer_200_with_the_filter_selected(client, world, login, app_ctx):
+    """The status filter is a template variable, not the HTTP status (it once answered「0 open」)."""
+    login(world.users[roles.BUREAU_OFFICER])
+    for url, selected in (("/incidents", '<option value="open" selected>'),
+                          ("/incidents?status=closed", '<option value="closed" selected>'),
+                          ("/disputes", '<option value="open" selected>'),
+                          ("/disputes?status=all", '<option value="all" selected>')):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, (url, response.status)
+        assert selected in client.get(url).get_data(as_text=True), url

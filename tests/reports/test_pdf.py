@@ -49,18 +49,44 @@ def test_overridden_figure_printed_with_computed_value(client, world, login, hom
     assert "人數－一般戶 系統計算 1，調整為 2（含年底轉入個案）" in text
 
 
-def test_zip_of_approved_reports(client, world, login, home, tmp_path):  # noqa: F811
+def test_zip_of_approved_reports_is_a_background_job(client, world, login, home, tmp_path):  # noqa: F811
+    """Issue 6 item 6: the bureau starts the ZIP, the job page shows progress, the file is the approved PDFs."""
+    from tests.jobs.test_jobs import _wait
     report = _submitted(client, login, world)
     login(world.users[roles.BUREAU_OFFICER])
-    page = client.get("/reports/year/2025/approved.zip", follow_redirects=True).get_data(as_text=True)
+    page = client.post("/reports/year/2025/approved.zip", follow_redirects=True).get_data(as_text=True)
     assert "尚無已核定" in page
     client.post(f"/reports/{report.id}/accept")
-    response = client.get("/reports/year/2025/approved.zip")
-    assert response.status_code == 200 and response.mimetype == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert "產生已核定報告 ZIP" in client.get("/reports?year=2025").get_data(as_text=True)
+    response = client.post("/reports/year/2025/approved.zip")
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    job_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    assert _wait(client.application, job_id) == "done"
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "114年度已核定成果報告（ZIP）" in page and "下載" in page
+    download = client.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(download.data))
     names = archive.namelist()
     assert names == [f"{world.orgs['b'].name}-114年度成果報告.pdf"]
     assert archive.read(names[0]).startswith(b"%PDF")
+    _, text = _text(archive.read(names[0]), tmp_path)
+    assert "長期照顧家庭托顧服務成果報告" in text and "王阿水" in text
+    # Units may not start it, nor fetch the bureau's job.
     login(world.users[roles.B_HEAD])
-    assert client.get("/reports/year/2025/approved.zip").status_code == 403
+    assert client.post("/reports/year/2025/approved.zip").status_code == 403
+    assert client.get(f"/jobs/{job_id}/download").status_code == 404
     db.session.rollback()
+
+
+def test_zip_job_refuses_a_year_without_approved_reports(app_ctx, world):
+    from portal.jobs.models import Job
+    from portal.jobs.operations import run_job
+    officer = world.users[roles.BUREAU_OFFICER]
+    job = Job(kind="reports.approved_zip", title="t", params={"year": 2025}, requested_by_id=officer.id,
+              organisation_id=officer.organisation_id)
+    db.session.add(job)
+    db.session.commit()
+    run_job(job.id)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).state == "failed"

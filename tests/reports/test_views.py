@@ -356,3 +356,48 @@ def test_unit_summary_fact(client, world, login, home):
         assert "114年度成果報告：已送出" in unit_summaries([home.id])[home.id]
         assert unit_summaries([world.orgs["b_other"].id])[world.orgs["b_other"].id] == [] or all(
             "成果報告" not in f for f in unit_summaries([world.orgs["b_other"].id])[world.orgs["b_other"].id])
+
+
+def test_bureau_corrects_the_paper_receipt_date(client, world, login, home):
+    """R-RPT-01: the bureau's 收文日期 counts; the officer records the paper letter's date with a reason,
+    the late flag follows it, the audit log keeps before and after; units cannot do it."""
+    report = _submitted(client, login, world)   # portal submission 115/1/10: on time
+    assert not report.late
+    url = f"/reports/{report.id}/receipt"
+    assert client.post(url, data={"rc-received_on": "115/1/20", "rc-note": "紙本"}).status_code == 403  # b_head
+    login(world.users[roles.BUREAU_OFFICER])
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert "更正收文日期" in page and 'name="rc-received_on"' in page
+    today = date(2026, 1, 25)
+    with clock.freeze(datetime(2026, 1, 25, 9, 0, tzinfo=clock.TAIPEI)):
+        # Bad input: the message is next to the field, nothing saved.
+        response = client.post(url, data={"rc-received_on": "115/2/1", "rc-note": "紙本公文",
+                                          "rc-version": report.version})
+        assert response.status_code == 422 and "收文日期不能晚於今天" in response.get_data(as_text=True)
+        response = client.post(url, data={"rc-received_on": "115/1/16", "rc-note": "", "rc-version": report.version})
+        assert response.status_code == 422 and "請說明更正原因" in response.get_data(as_text=True)
+        db.session.expire_all()
+        assert report.received_on is None and not report.late
+        version = report.version
+        response = client.post(url, data={"rc-received_on": "115/1/16", "rc-note": "紙本公文收文號 1150001234",
+                                          "rc-version": version})
+        assert response.status_code == 303
+        db.session.expire_all()
+        assert report.received_on == date(2026, 1, 16) and report.late and report.receipt_date == date(2026, 1, 16)
+        page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+        assert "115年1月16日" in page and "逾期收文" in page and "1150001234" in page
+        # A stale form (another officer corrected meanwhile) changes nothing.
+        client.post(url, data={"rc-received_on": "115/1/14", "rc-note": "舊畫面", "rc-version": version})
+        db.session.expire_all()
+        assert report.received_on == date(2026, 1, 16)
+        # Corrected back to a date before the due date: on time again.
+        client.post(url, data={"rc-received_on": "115/1/14", "rc-note": "誤植，更正", "rc-version": report.version})
+        db.session.expire_all()
+        assert report.received_on == date(2026, 1, 14) and not report.late and today > report.received_on
+    rows = db.session.execute(db.select(AuditLogEntry).where(AuditLogEntry.action == "result_report.receipt_date")
+                              .order_by(AuditLogEntry.id)).scalars().all()
+    assert len(rows) == 2
+    assert rows[0].before["late"] is False and rows[0].after["late"] is True
+    assert rows[0].after["received_on"] == "2026-01-16" and rows[0].actor_id == world.users[roles.BUREAU_OFFICER].id
+    page = client.get("/reports?year=2025").get_data(as_text=True)
+    assert "115/01/14" in page or "115年1月14日" in page or "紙本收文" in page
