@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.auditlog.models import AuditLogEntry
@@ -101,28 +103,54 @@ def _changed_keys(before: dict, after: dict) -> list:
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
+STALE_SECTION = "這一節已在別處（另一個視窗或同事）更新過，為免覆蓋，本次未儲存；請重新載入本節後再修改。"
+
+
+def _read_section(plan, key) -> m.PlanSection | None:
+    """The section as committed now (not an older copy this request loaded before)."""
+    return db.session.execute(
+        db.select(m.PlanSection).where(m.PlanSection.plan_id == plan.id, m.PlanSection.key == key)
+        .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
 def save_section(actor, plan, key: str, data: dict, *, seen_version: int | None) -> m.PlanSection:
-    """Save one section (autosave or the 儲存 button). `seen_version` is the version the editor loaded."""
+    """Save one section (autosave or the 儲存 button). `seen_version` is the version the editor loaded.
+
+    Two people on one section: the second save based on an older version is refused (StaleEdit), never
+    written over the first, also when both arrive at the same moment (the version column and the unique
+    (plan, key) row decide inside a savepoint). The same content sent twice (a double click, a retry after a
+    dropped connection) is saved once and is not a conflict. A save and a colleague's 送件 at the same moment
+    do not cross: the save holds a shared lock on the plan, 送件 an exclusive one."""
     if key not in BY_KEY:
         raise Refused("沒有這個章節。")
     _require_author(actor, plan)
+    _lock(plan, shared=True)
     _require_editable(plan)
-    row = section_row(plan, key)
+    row = _read_section(plan, key)
     current = row.version if row else 0
+    if row is not None and (row.data or {}) == data:
+        return row  # nothing changed (or this very save went through already): no new version, no log row
     if seen_version is not None and seen_version != current:
-        raise StaleEdit("這一節已在別處（另一個視窗或同事）更新過，為免覆蓋，本次未儲存；請重新載入本節後再修改。")
+        raise StaleEdit(STALE_SECTION)
     before = dict(row.data or {}) if row else {}
-    if before == data and row is not None:
-        return row  # nothing changed: no new version, no log row
     now = clock.now()
-    if row is None:
-        row = m.PlanSection(plan=plan, key=key, data=data, updated_by_id=actor.id, updated_at=now)
-        db.session.add(row)
-    else:
-        row.data = data
-        row.updated_by_id = actor.id
-        row.updated_at = now
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            if row is None:
+                row = m.PlanSection(plan=plan, key=key, data=data, updated_by_id=actor.id, updated_at=now)
+                db.session.add(row)
+            else:
+                row.data = data
+                row.updated_by_id = actor.id
+                row.updated_at = now
+            db.session.flush()
+    except (IntegrityError, StaleDataError):
+        # Another request saved this section between our read and our write.
+        db.session.expire(plan)
+        again = _read_section(plan, key)
+        if again is not None and (again.data or {}) == data:
+            return again
+        raise StaleEdit(STALE_SECTION) from None
     log_change(actor, row, "establishment.section_saved", note=f"{plan.id}:{key}",
                after={"plan_id": plan.id, "section": key, "changed": _changed_keys(before, data)})
     return row
@@ -186,9 +214,11 @@ def attachment_bytes(att: m.PlanAttachment) -> bytes:
 
 # --- submission and review ------------------------------------------------------------------
 
-def _lock(plan):
-    """Reload the plan with a row lock (PostgreSQL) so two decisions cannot both pass the state check."""
-    db.session.execute(db.select(m.EstablishmentPlan.id).where(m.EstablishmentPlan.id == plan.id).with_for_update())
+def _lock(plan, *, shared=False):
+    """Reload the plan with a row lock (PostgreSQL) so two decisions cannot both pass the state check.
+    `shared`: section saves (many at once are fine) against 送件 (waits for them, they wait for it)."""
+    db.session.execute(db.select(m.EstablishmentPlan.id).where(m.EstablishmentPlan.id == plan.id)
+                       .with_for_update(read=shared))
     db.session.refresh(plan)
 
 
@@ -197,13 +227,20 @@ def _check_version(plan, seen_version):
         raise StaleEdit("計畫書已被其他人處理或更新，請重新載入後再操作。")
 
 
-def submit_plan(actor, plan, problems: dict) -> m.PlanSubmission:
-    """送件: freeze a copy; the first submission waits for 收案, a resubmission goes straight back to review."""
+def submit_plan(actor, plan, problems) -> m.PlanSubmission:
+    """送件: freeze a copy; the first submission waits for 收案, a resubmission goes straight back to review.
+
+    `problems` is the checklist (section key -> open items), or a function of the plan that computes it:
+    then it is computed after the lock, on the content that is frozen (a save a moment earlier counts)."""
     _require_author(actor, plan)
     _lock(plan)
     if plan.status in (m.SUBMITTED, m.RECEIVED):
         raise TransitionNotAllowed("計畫書已送出，正等待衛生局審查；不需重複送件。")
     _require_editable(plan)
+    db.session.execute(db.select(m.PlanSection).where(m.PlanSection.plan_id == plan.id)
+                       .execution_options(populate_existing=True)).scalars().all()  # freeze what is committed now
+    if callable(problems):
+        problems = problems(plan)
     open_items = {k: v for k, v in problems.items() if v}
     if open_items:
         raise Refused(f"尚有 {len(open_items)} 節未完成，請依檢核清單補齊後再送件。")

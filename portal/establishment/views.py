@@ -374,9 +374,8 @@ def attachment(plan_id, att_id):
 @roles_required(*m.AUTHOR_ROLES)
 def submit(plan_id):
     plan = get_or_404(m.EstablishmentPlan, plan_id)
-    problems = checks.all_problems(_facts(plan))
     try:
-        submission = ops.submit_plan(current_user, plan, problems)
+        submission = ops.submit_plan(current_user, plan, lambda p: checks.all_problems(_facts(p)))
     except PortalError as exc:
         db.session.rollback()
         flash(str(exc), "error")
