@@ -354,6 +354,51 @@ def record_site_visit(actor, plan, visited_on, result: str, note: str, *, seen_v
     log_change(actor, plan, "establishment.site_visit", before=before, after=snapshot(plan, PLAN_FIELDS))
 
 
+CONTRACT_REVIEW_STATUSES = (m.RECEIVED, m.ACCEPTED, m.VISITED)
+
+
+def review_contract(actor, plan, decision: str, *, attachment_id, seen_review_id, letter_no="", note=""):
+    """參、六: the bureau agrees to the service-contract draft (已同意) or asks for changes (需修正).
+
+    The decision is made on the file the reviewer looked at (`attachment_id`); `seen_review_id` is the latest
+    decision the page showed (0: none), so a colleague's decision in between is not overwritten unseen. The
+    same decision sent twice (a double click) is recorded once."""
+    _require_reviewer(actor)
+    _lock(plan)
+    if decision not in m.CONTRACT_DECISIONS:
+        raise Refused("請選擇同意或需修正。", field="decision")
+    if plan.status not in CONTRACT_REVIEW_STATUSES:
+        raise TransitionNotAllowed(f"計畫書目前為「{plan.status_label}」；收案後才能審查服務契約。")
+    draft = plan.contract_draft()
+    if draft is None or draft.id != _as_int(attachment_id):
+        raise StaleEdit("申請人已更換服務契約草案，請重新載入後審閱新的草案。")
+    current = plan.contract_review()
+    if current is not None and current.decision == decision:
+        return current  # already so (a double click, or a colleague decided the same): recorded once
+    if (current.id if current else 0) != _as_int(seen_review_id):
+        who = f"{current.decided_by.full_name} 已將服務契約審查為「{current.decision_label}」" if current else \
+            "服務契約的審查紀錄已變更"
+        raise StaleEdit(f"{who}，請重新載入後再決定。")
+    if decision == m.CONTRACT_REVISE and not (note or "").strip():
+        raise Refused("請說明契約需修正之處（例如不符定型化契約應記載事項之條款）。", field="note")
+    review = m.ContractReview(plan=plan, attachment_id=draft.id, decision=decision,
+                              letter_no=(letter_no or "").strip()[:60] or None, note=(note or "").strip() or None,
+                              decided_by_id=actor.id, decided_at=clock.now())
+    db.session.add(review)
+    db.session.flush()
+    log_change(actor, review, f"establishment.contract_{decision}",
+               before=current.summary() if current else None, after=review.summary(),
+               note=f"{plan.id}:{draft.filename}")
+    return review
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return -1
+
+
 # --- the bureau's population table ----------------------------------------------------------
 
 def save_population(actor, area, data: dict) -> m.PopulationFigure:
