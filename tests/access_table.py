@@ -198,7 +198,7 @@ def format_row(method: str, endpoint: str, cells: dict) -> str:
 # Each domain area keeps its rows next to its tests, in tests/<area>/access_rows.py (a TABLE string in
 # the format above and, if needed, a POST_DATA dict): areas can add routes without touching each other.
 # `python -m tests.access_table` prints the whole table, all areas together, for a reviewer.
-AREAS = ("cases", "audits", "contracts", "billing", "reports", "incidents", "guidance")
+AREAS = ("cases", "audits", "contracts", "billing", "reports", "incidents", "guidance", "establishment")
 
 
 def area_tables():

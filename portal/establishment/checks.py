@@ -84,6 +84,14 @@ def staffing_check(content: dict):
                                 lead_counts_as_supervisor=bool((content.get("org_chart") or {}).get("lead_qualified")))
 
 
+def org_chart(content: dict):
+    """The chart drawn from 參、三(二) duties and 參、三(三) roster (printed when no chart is uploaded)."""
+    from portal.establishment import orgchart
+    return orgchart.build((content.get("duties") or {}).get("duties") or [],
+                          (content.get("staffing") or {}).get("roster") or [],
+                          lead_counts_as_supervisor=bool((content.get("org_chart") or {}).get("lead_qualified")))
+
+
 def demand_rows(content: dict, area_names: dict):
     """[(area name, inputs)] for the areas chosen in 四(五), in that order."""
     rows = {str(r.get("area_id")): r for r in (content.get("demand") or {}).get("population") or []}
@@ -159,9 +167,11 @@ def section_problems(key: str, facts: PlanFacts) -> list:
             problems.append(f"依申請人類別，負責人應為{rules.RESPONSIBLE_LABELS[expected]}。")
         if data.get("applicant_type") == "legal" and not data.get("legal_form"):
             problems.append("請選擇法人或團體類別（決定負責人應為申請人或法人之代表人）。")
-    elif key in ("duties", "org_chart"):
-        if key == "duties":
-            problems += staffing_check(c).problems
+    elif key == "org_chart":
+        if not facts.uploads.get("org_chart"):  # the drawn chart is printed: it needs the head and the lead
+            problems += [p for p in org_chart(c).problems if "照服員" not in p]  # carers: checked under (二)
+    elif key == "duties":
+        problems += staffing_check(c).problems
     elif key == "staffing":
         roster = data.get("roster") or []
         carers = sum(1 for r in roster if r.get("role") == "照服員")

@@ -146,7 +146,8 @@ def fill_plan(user, plan, content: dict, *, uploads=True, skip=()):
         ops.save_section(user, plan, key, data, seen_version=None)
     if not uploads:
         return
-    slots = [("id_front", "身分證影本(正面)"), ("id_back", "身分證影本(反面)"), ("org_chart", "組織架構圖"),
+    # no 組織架構圖 upload: the plan prints the chart drawn from the staff tables (orgchart.py)
+    slots = [("id_front", "身分證影本(正面)"), ("id_back", "身分證影本(反面)"),
              ("flow_chart", "服務流程圖"), ("contract_draft", "服務契約草案"), ("att_registration", "預查證明文件"),
              ("att_floor_plan", "平面圖"), ("att_lease", "房屋租賃契約書"), ("att_g2", "建築物使用執照 G-2")]
     for slot, text in slots:
@@ -184,6 +185,8 @@ def seed(ctx):
     ops.add_comment(officer, plan, "duties", "照服員 6 人與名冊所列 4 人不一致，請補正名冊或修正人數。")
     ops.add_comment(officer, plan, "q_p2", "電訪、家訪頻率請依風險指標分級說明，並附家訪紀錄表。")
     ops.add_comment(officer, plan, "att_floor_plan", "平面圖請標示個案資料存放櫃位置及獨立出入口。")
+    ops.review_contract(officer, plan, "revise", attachment_id=plan.contract_draft().id, seen_review_id=0,
+                        note="第 8 條終止契約條款未依定型化契約應記載事項載明服務使用者得隨時終止契約，請修正。")
     ops.return_plan(officer, plan, "請依各節審查意見修正後再送件。")
     # revisions under way: the roster gets two more carers; the floor plan is still to be replaced
     staffing = dict(plan.section_data("staffing"))

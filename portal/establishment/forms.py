@@ -197,6 +197,15 @@ class DecisionForm(FlaskForm):
     version = HiddenField()
 
 
+class ContractReviewForm(FlaskForm):
+    """參、六: the bureau's decision on the service-contract draft now uploaded."""
+    letter_no = StringField("同意函文號（選填）", validators=[Optional(), Length(max=60)])
+    note = TextAreaField("審查說明", validators=[Optional(), Length(max=5000)],
+                         render_kw={"rows": 3, "placeholder": "需修正時請寫明條款，例如不符定型化契約應記載事項之處"})
+    attachment_id = HiddenField()
+    seen_review_id = HiddenField()
+
+
 class SiteVisitForm(FlaskForm):
     visited_on = ROCDateField("實地訪查日期", validators=[DataRequired("請填寫訪查日期")])
     result = SelectField("訪查結果", choices=[("", "— 請選擇 —"), ("pass", "符合設立標準"), ("improve", "需改善後複查"),

@@ -58,6 +58,8 @@ class EstablishmentPlan(db.Model):
                                   order_by="PlanSubmission.number")
     comments = db.relationship("PlanComment", back_populates="plan", cascade="all, delete-orphan",
                                order_by="PlanComment.id")
+    contract_reviews = db.relationship("ContractReview", back_populates="plan", cascade="all, delete-orphan",
+                                       order_by="ContractReview.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -89,6 +91,32 @@ class EstablishmentPlan(db.Model):
 
     def live_attachments(self):
         return [a for a in self.attachments if a.removed_at is None]
+
+    def contract_draft(self):
+        """The service-contract draft now uploaded (參、六), or None."""
+        return next((a for a in reversed(self.live_attachments()) if a.slot == CONTRACT_SLOT), None)
+
+    def contract_review(self):
+        """The bureau's latest decision on the current draft, or None (待審)."""
+        draft = self.contract_draft()
+        if draft is None:
+            return None
+        return next((r for r in reversed(self.contract_reviews) if r.attachment_id == draft.id), None)
+
+    @property
+    def contract_status(self):
+        if self.contract_draft() is None:
+            return CONTRACT_NONE
+        review = self.contract_review()
+        return review.decision if review else CONTRACT_PENDING
+
+    @property
+    def contract_status_label(self):
+        return CONTRACT_LABELS[self.contract_status]
+
+    @property
+    def contract_status_badge(self):
+        return CONTRACT_BADGES[self.contract_status]
 
     @classmethod
     def visible_to(cls, user):
@@ -183,6 +211,43 @@ class PlanComment(db.Model):
 
     plan = db.relationship(EstablishmentPlan, back_populates="comments")
     author = db.relationship("User")
+
+
+# 參、六 服務契約: the bureau agrees to the draft contract before use; a changed draft needs agreeing again
+# (establishment-plan.md §4 參、六: status 待審/已同意 set by the bureau).
+CONTRACT_APPROVED, CONTRACT_REVISE = "approved", "revise"
+CONTRACT_DECISIONS = {CONTRACT_APPROVED: "已同意", CONTRACT_REVISE: "需修正"}
+CONTRACT_NONE, CONTRACT_PENDING = "none", "pending"
+CONTRACT_LABELS = {CONTRACT_NONE: "尚未上傳", CONTRACT_PENDING: "待審", **CONTRACT_DECISIONS}
+CONTRACT_BADGES = {CONTRACT_NONE: "warn", CONTRACT_PENDING: "info", CONTRACT_APPROVED: "ok", CONTRACT_REVISE: "warn"}
+CONTRACT_SLOT = "contract_draft"
+
+
+class ContractReview(db.Model):
+    """The bureau's decision on one uploaded draft of the service contract (參、六). A decision belongs to
+    the file it was made on: a new draft is 待審 again."""
+
+    __tablename__ = "establishment_contract_reviews"
+    id = db.Column(db.Integer, primary_key=True)
+    plan_id = db.Column(db.ForeignKey("establishment_plans.id", ondelete="CASCADE"), nullable=False, index=True)
+    attachment_id = db.Column(db.ForeignKey("establishment_plan_attachments.id"), nullable=False, index=True)
+    decision = db.Column(db.String(20), nullable=False)
+    letter_no = db.Column(db.String(60))     # 同意函文號
+    note = db.Column(db.Text)
+    decided_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    decided_at = db.Column(UTCDateTime, nullable=False, default=clock.utcnow)
+
+    plan = db.relationship(EstablishmentPlan, back_populates="contract_reviews")
+    attachment = db.relationship(PlanAttachment)
+    decided_by = db.relationship("User")
+
+    @property
+    def decision_label(self):
+        return CONTRACT_DECISIONS.get(self.decision, self.decision)
+
+    def summary(self):
+        return {"attachment_id": self.attachment_id, "decision": self.decision, "letter_no": self.letter_no,
+                "note": self.note}
 
 
 class PopulationFigure(db.Model):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.auditlog.models import AuditLogEntry
@@ -101,28 +103,54 @@ def _changed_keys(before: dict, after: dict) -> list:
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
+STALE_SECTION = "這一節已在別處（另一個視窗或同事）更新過，為免覆蓋，本次未儲存；請重新載入本節後再修改。"
+
+
+def _read_section(plan, key) -> m.PlanSection | None:
+    """The section as committed now (not an older copy this request loaded before)."""
+    return db.session.execute(
+        db.select(m.PlanSection).where(m.PlanSection.plan_id == plan.id, m.PlanSection.key == key)
+        .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
 def save_section(actor, plan, key: str, data: dict, *, seen_version: int | None) -> m.PlanSection:
-    """Save one section (autosave or the 儲存 button). `seen_version` is the version the editor loaded."""
+    """Save one section (autosave or the 儲存 button). `seen_version` is the version the editor loaded.
+
+    Two people on one section: the second save based on an older version is refused (StaleEdit), never
+    written over the first, also when both arrive at the same moment (the version column and the unique
+    (plan, key) row decide inside a savepoint). The same content sent twice (a double click, a retry after a
+    dropped connection) is saved once and is not a conflict. A save and a colleague's 送件 at the same moment
+    do not cross: the save holds a shared lock on the plan, 送件 an exclusive one."""
     if key not in BY_KEY:
         raise Refused("沒有這個章節。")
     _require_author(actor, plan)
+    _lock(plan, shared=True)
     _require_editable(plan)
-    row = section_row(plan, key)
+    row = _read_section(plan, key)
     current = row.version if row else 0
+    if row is not None and (row.data or {}) == data:
+        return row  # nothing changed (or this very save went through already): no new version, no log row
     if seen_version is not None and seen_version != current:
-        raise StaleEdit("這一節已在別處（另一個視窗或同事）更新過，為免覆蓋，本次未儲存；請重新載入本節後再修改。")
+        raise StaleEdit(STALE_SECTION)
     before = dict(row.data or {}) if row else {}
-    if before == data and row is not None:
-        return row  # nothing changed: no new version, no log row
     now = clock.now()
-    if row is None:
-        row = m.PlanSection(plan=plan, key=key, data=data, updated_by_id=actor.id, updated_at=now)
-        db.session.add(row)
-    else:
-        row.data = data
-        row.updated_by_id = actor.id
-        row.updated_at = now
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            if row is None:
+                row = m.PlanSection(plan=plan, key=key, data=data, updated_by_id=actor.id, updated_at=now)
+                db.session.add(row)
+            else:
+                row.data = data
+                row.updated_by_id = actor.id
+                row.updated_at = now
+            db.session.flush()
+    except (IntegrityError, StaleDataError):
+        # Another request saved this section between our read and our write.
+        db.session.expire(plan)
+        again = _read_section(plan, key)
+        if again is not None and (again.data or {}) == data:
+            return again
+        raise StaleEdit(STALE_SECTION) from None
     log_change(actor, row, "establishment.section_saved", note=f"{plan.id}:{key}",
                after={"plan_id": plan.id, "section": key, "changed": _changed_keys(before, data)})
     return row
@@ -186,9 +214,11 @@ def attachment_bytes(att: m.PlanAttachment) -> bytes:
 
 # --- submission and review ------------------------------------------------------------------
 
-def _lock(plan):
-    """Reload the plan with a row lock (PostgreSQL) so two decisions cannot both pass the state check."""
-    db.session.execute(db.select(m.EstablishmentPlan.id).where(m.EstablishmentPlan.id == plan.id).with_for_update())
+def _lock(plan, *, shared=False):
+    """Reload the plan with a row lock (PostgreSQL) so two decisions cannot both pass the state check.
+    `shared`: section saves (many at once are fine) against 送件 (waits for them, they wait for it)."""
+    db.session.execute(db.select(m.EstablishmentPlan.id).where(m.EstablishmentPlan.id == plan.id)
+                       .with_for_update(read=shared))
     db.session.refresh(plan)
 
 
@@ -197,13 +227,20 @@ def _check_version(plan, seen_version):
         raise StaleEdit("計畫書已被其他人處理或更新，請重新載入後再操作。")
 
 
-def submit_plan(actor, plan, problems: dict) -> m.PlanSubmission:
-    """送件: freeze a copy; the first submission waits for 收案, a resubmission goes straight back to review."""
+def submit_plan(actor, plan, problems) -> m.PlanSubmission:
+    """送件: freeze a copy; the first submission waits for 收案, a resubmission goes straight back to review.
+
+    `problems` is the checklist (section key -> open items), or a function of the plan that computes it:
+    then it is computed after the lock, on the content that is frozen (a save a moment earlier counts)."""
     _require_author(actor, plan)
     _lock(plan)
     if plan.status in (m.SUBMITTED, m.RECEIVED):
         raise TransitionNotAllowed("計畫書已送出，正等待衛生局審查；不需重複送件。")
     _require_editable(plan)
+    db.session.execute(db.select(m.PlanSection).where(m.PlanSection.plan_id == plan.id)
+                       .execution_options(populate_existing=True)).scalars().all()  # freeze what is committed now
+    if callable(problems):
+        problems = problems(plan)
     open_items = {k: v for k, v in problems.items() if v}
     if open_items:
         raise Refused(f"尚有 {len(open_items)} 節未完成，請依檢核清單補齊後再送件。")
@@ -315,6 +352,51 @@ def record_site_visit(actor, plan, visited_on, result: str, note: str, *, seen_v
     plan.status = m.VISITED
     db.session.flush()
     log_change(actor, plan, "establishment.site_visit", before=before, after=snapshot(plan, PLAN_FIELDS))
+
+
+CONTRACT_REVIEW_STATUSES = (m.RECEIVED, m.ACCEPTED, m.VISITED)
+
+
+def review_contract(actor, plan, decision: str, *, attachment_id, seen_review_id, letter_no="", note=""):
+    """參、六: the bureau agrees to the service-contract draft (已同意) or asks for changes (需修正).
+
+    The decision is made on the file the reviewer looked at (`attachment_id`); `seen_review_id` is the latest
+    decision the page showed (0: none), so a colleague's decision in between is not overwritten unseen. The
+    same decision sent twice (a double click) is recorded once."""
+    _require_reviewer(actor)
+    _lock(plan)
+    if decision not in m.CONTRACT_DECISIONS:
+        raise Refused("請選擇同意或需修正。", field="decision")
+    if plan.status not in CONTRACT_REVIEW_STATUSES:
+        raise TransitionNotAllowed(f"計畫書目前為「{plan.status_label}」；收案後才能審查服務契約。")
+    draft = plan.contract_draft()
+    if draft is None or draft.id != _as_int(attachment_id):
+        raise StaleEdit("申請人已更換服務契約草案，請重新載入後審閱新的草案。")
+    current = plan.contract_review()
+    if current is not None and current.decision == decision:
+        return current  # already so (a double click, or a colleague decided the same): recorded once
+    if (current.id if current else 0) != _as_int(seen_review_id):
+        who = f"{current.decided_by.full_name} 已將服務契約審查為「{current.decision_label}」" if current else \
+            "服務契約的審查紀錄已變更"
+        raise StaleEdit(f"{who}，請重新載入後再決定。")
+    if decision == m.CONTRACT_REVISE and not (note or "").strip():
+        raise Refused("請說明契約需修正之處（例如不符定型化契約應記載事項之條款）。", field="note")
+    review = m.ContractReview(plan=plan, attachment_id=draft.id, decision=decision,
+                              letter_no=(letter_no or "").strip()[:60] or None, note=(note or "").strip() or None,
+                              decided_by_id=actor.id, decided_at=clock.now())
+    db.session.add(review)
+    db.session.flush()
+    log_change(actor, review, f"establishment.contract_{decision}",
+               before=current.summary() if current else None, after=review.summary(),
+               note=f"{plan.id}:{draft.filename}")
+    return review
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return -1
 
 
 # --- the bureau's population table ----------------------------------------------------------

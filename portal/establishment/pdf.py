@@ -72,8 +72,10 @@ def plan_context(plan, content, uploads, area_names, submission=None):
     cover = content.get("cover") or {}
     plan_date = checks.parse_iso(cover.get("plan_date")) or (
         submission.submitted_at.astimezone(clock.TAIPEI).date() if submission else clock.today())
+    draft_ids = {f["id"] for f in uploads.get("contract_draft", [])}
+    contract_review = next((r for r in reversed(plan.contract_reviews) if r.attachment_id in draft_ids), None)
     return dict(
-        plan=plan, content=content, outline=OUTLINE, by_key=BY_KEY, page_breaks=page_breaks(OUTLINE), uploads=uploads, facts=facts,
+        org_chart=checks.org_chart(content), contract_review=contract_review, contract_has_draft=bool(draft_ids), plan=plan, content=content, outline=OUTLINE, by_key=BY_KEY, page_breaks=page_breaks(OUTLINE), uploads=uploads, facts=facts,
         name=checks.institution_name(content), basic=basic, cover=cover, plan_date=plan_date,
         demand=checks.demand_table(content, area_names or {}), budget=checks.budget_totals(content),
         funding_total=checks.funding_total(content), projection=totals, years=years,

@@ -14,7 +14,7 @@ from portal.errors import PortalError, Refused, StaleEdit, TransitionNotAllowed
 from portal.establishment import checks, demo  # noqa: F401  (demo registers its seeder)
 from portal.establishment import models as m
 from portal.establishment import operations as ops
-from portal.establishment.forms import (POPULATION_INPUTS, CommentForm, DecisionForm, PopulationForm, ReceiveForm,
+from portal.establishment.forms import (POPULATION_INPUTS, CommentForm, ContractReviewForm, DecisionForm, PopulationForm, ReceiveForm,
                                         RegisterForm, SiteVisitForm, cell_input, field_input, parse_section,
                                         shown_value)
 from portal.establishment.outline import BY_KEY, EDITABLE_KEYS, NUMBERED, OUTLINE
@@ -72,6 +72,12 @@ def default_data(section):
         from portal.settings.operations import county_profile
         data["county"] = county_profile().county_name
     return data
+
+
+def _contract_form(plan):
+    draft, review = plan.contract_draft(), plan.contract_review()
+    return ContractReviewForm(formdata=None, data={"attachment_id": draft.id if draft else "",
+                                                   "seen_review_id": review.id if review else 0})
 
 
 def _comments_by_section(plan):
@@ -167,6 +173,7 @@ def show(plan_id):
                   can_edit=_can_edit(plan), is_reviewer=_is_reviewer(), comments=_comments_by_section(plan),
                   receive_form=receive_form, decision_form=DecisionForm(data={"version": plan.version}),
                   visit_form=SiteVisitForm(data={"version": plan.version}), numbered=NUMBERED,
+                  contract_form=_contract_form(plan), contract_reviewable=plan.status in ops.CONTRACT_REVIEW_STATUSES,
                   **_outline_ctx(plan, problems))
 
 
@@ -276,7 +283,8 @@ def _section_ctx(plan, spec, data, version, errors, raw, message, saved, conflic
                 section_problems=problems.get(spec.key, []), comments=comments, uploads=facts.uploads,
                 is_reviewer=_is_reviewer(), comment_form=CommentForm(data={"section_key": spec.key}),
                 choices_for=_choices_for, area_names=facts.area_names, next_key=_next_key(spec.key),
-                prev_key=_prev_key(spec.key), field_input=field_input, cell_input=cell_input, shown=shown_value,
+                prev_key=_prev_key(spec.key), contract_form=_contract_form(plan),
+                contract_reviewable=plan.status in ops.CONTRACT_REVIEW_STATUSES, field_input=field_input, cell_input=cell_input, shown=shown_value,
                 computed=_computed(spec.key, content, facts), now=clock.now(), **_outline_ctx(plan, problems))
 
 
@@ -291,6 +299,9 @@ def _computed(key, content, facts):
                    pattern=rules.NAME_PATTERNS.get(basic.get("applicant_type") or ""),
                    responsible=rules.RESPONSIBLE_LABELS[rules.responsible_person(basic.get("applicant_type") or "",
                                                                                 basic.get("legal_form") or "")])
+    if key == "org_chart":
+        out["org_chart"] = checks.org_chart(content)
+        out["org_chart_uploaded"] = bool(facts.uploads.get("org_chart"))
     if key in ("org_chart", "duties", "staffing", "projection"):
         from portal.establishment import rules
         check = checks.staffing_check(content)
@@ -375,9 +386,8 @@ def attachment(plan_id, att_id):
 @roles_required(*m.AUTHOR_ROLES)
 def submit(plan_id):
     plan = get_or_404(m.EstablishmentPlan, plan_id)
-    problems = checks.all_problems(_facts(plan))
     try:
-        submission = ops.submit_plan(current_user, plan, problems)
+        submission = ops.submit_plan(current_user, plan, lambda p: checks.all_problems(_facts(p)))
     except PortalError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -533,6 +543,29 @@ def site_visit(plan_id):
     return _review_done(plan, "已登錄實地訪查結果。")
 
 
+@bp.route("/establishment/plans/<int:plan_id>/contract-review", methods=["POST"])
+@roles_required(*m.REVIEWER_ROLES)
+def contract_review(plan_id):
+    """參、六: 已同意 / 需修正 on the service-contract draft."""
+    plan = get_or_404(m.EstablishmentPlan, plan_id)
+    form = ContractReviewForm()
+    back = url_for("establishment.section", plan_id=plan.id, key="contract") + "#contract-review"
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs) or "請重新載入後再試。", "error")
+        return redirect_to(back)
+    try:
+        review = ops.review_contract(current_user, plan, request.form.get("decision", ""),
+                                     attachment_id=form.attachment_id.data, seen_review_id=form.seen_review_id.data,
+                                     letter_no=form.letter_no.data, note=form.note.data)
+    except (PortalError, StaleDataError) as exc:
+        db.session.rollback()
+        flash(str(exc) if isinstance(exc, PortalError) else str(StaleEdit()), "error")
+        return redirect_to(back)
+    db.session.commit()
+    flash(f"服務契約草案審查：{review.decision_label}。", "success")
+    return redirect_to(back)
+
+
 # --- the bureau's population table (Q23) ------------------------------------------------------
 
 POPULATION_EDITORS = (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
@@ -578,16 +611,21 @@ def _plan_work(user, now):
 def plan_actions(user, now):
     if user.role in m.REVIEWER_ROLES:
         plans = db.session.execute(db.select(m.EstablishmentPlan).where(
-            m.EstablishmentPlan.status.in_((m.SUBMITTED, m.RECEIVED, m.ACCEPTED)))
+            m.EstablishmentPlan.status.in_((m.SUBMITTED, m.RECEIVED, m.ACCEPTED, m.VISITED)))
             .options(selectinload(m.EstablishmentPlan.sections), joinedload(m.EstablishmentPlan.organisation))
         ).scalars().all()
         items = []
         for p in plans:
             name = checks.institution_name(p.content()) or p.organisation.name
             title = {m.SUBMITTED: "設立計畫書待收案（填案件編號、收案日期）", m.RECEIVED: "設立計畫書待審查",
-                     m.ACCEPTED: "設立計畫書已通過，待登錄實地訪查"}[p.status]
-            items.append(ActionItem(f"{title}：{name}", url_for("establishment.show", plan_id=p.id),
-                                    area="設立計畫書", detail=f"第 {p.submission_count} 版"))
+                     m.ACCEPTED: "設立計畫書已通過，待登錄實地訪查"}.get(p.status)
+            if title:
+                items.append(ActionItem(f"{title}：{name}", url_for("establishment.show", plan_id=p.id),
+                                        area="設立計畫書", detail=f"第 {p.submission_count} 版"))
+            if p.status in ops.CONTRACT_REVIEW_STATUSES and p.contract_status == m.CONTRACT_PENDING:
+                items.append(ActionItem(f"服務契約草案待審（參、六）：{name}",
+                                        url_for("establishment.section", plan_id=p.id, key="contract"),
+                                        area="設立計畫書", detail=p.contract_draft().filename))
         return items
     if user.role in m.AUTHOR_ROLES:
         plans = db.session.execute(db.select(m.EstablishmentPlan).where(

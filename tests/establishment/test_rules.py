@@ -195,3 +195,35 @@ def test_heading_numbers_five_levels():
     assert rules.heading_number(5, 12) == "(12)、"
     with pytest.raises(ValueError):
         rules.heading_number(6, 1)
+
+
+# --- 參、三(一) the organisation chart drawn from the staff tables (orgchart.py) ---------------------
+
+def test_org_chart_from_duties_and_roster():
+    from portal.establishment import orgchart
+    duties = [{"title": "機構負責人", "count": 1}, {"title": "業務負責人", "count": 1}, {"title": "居服督導", "count": 1},
+              {"title": "照服員", "count": 8}, {"title": "行政人員", "count": 1}, {"title": "社工", "count": 1}]
+    roster = [{"role": "機構負責人", "name": "郭志強"}, {"role": "業務負責人", "name": "林佩君"}] + [
+        {"role": "照服員", "name": f"照服員{i}"} for i in range(8)]
+    chart = orgchart.build(duties, roster, lead_counts_as_supervisor=True)
+    boxes = {b.title: b for b in chart.boxes}
+    assert list(boxes) == ["機構負責人", "業務負責人", "居服督導", "行政人員", "社工", "照服員"]
+    assert boxes["機構負責人"].lines == ["1 人", "郭志強"]
+    assert boxes["業務負責人"].lines == ["1 人", "兼居服督導", "林佩君"]
+    assert boxes["照服員"].lines[0] == "8 人" and boxes["照服員"].lines[-1].endswith("…")  # six names, then …
+    assert not chart.problems
+    # head above lead above the third row; carers under the supervisors; nothing outside the drawing
+    assert boxes["機構負責人"].y < boxes["業務負責人"].y < boxes["居服督導"].y < boxes["照服員"].y
+    assert boxes["照服員"].cx == boxes["居服督導"].cx
+    assert all(0 <= b.x and b.x + b.w <= chart.width and b.y + b.h <= chart.height for b in chart.boxes)
+    assert all(0 <= v <= max(chart.width, chart.height) for line in chart.lines for v in line)
+
+
+def test_org_chart_names_what_r_org_01_lacks():
+    from portal.establishment import orgchart
+    chart = orgchart.build([{"title": "照服員", "count": 2}], [])
+    assert chart.problems == ["組織架構需有機構負責人（參、三(一)1）。", "組織架構需有業務負責人（參、三(一)1）。",
+                              "照服員至少需 3 人（參、三(一)1）。"]
+    # a role only in the roster still appears, counted from the roster
+    chart = orgchart.build([], [{"role": "行政人員", "name": "甲"}, {"role": "行政人員", "name": "乙"}])
+    assert next(b for b in chart.boxes if b.title == "行政人員").lines == ["2 人", "甲、乙"]

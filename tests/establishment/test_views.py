@@ -291,3 +291,16 @@ def _check_orientation_and_toc(path):
         for n in entries:
             target = pdf.pages[dest_page[f"s-{n.key}"]].extract_text().replace(" ", "").replace("\n", "")
             assert (n.number + n.section.title).replace(" ", "") in target, n.key
+
+
+def test_org_chart_drawn_from_staff_tables_on_screen_and_in_pdf(client, world, login, plan, app_ctx, tmp_path):
+    import subprocess
+    _complete(world, plan)
+    login(world.users[roles.APPLICANT])
+    page = client.get(f"/establishment/plans/{plan.id}/sections/org_chart").get_data(as_text=True)
+    assert "<svg" in page and "組織架構圖（依職掌表及名冊自動繪製）" in page and "兼居服督導" in page
+    assert "style=" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]  # CSP: presentation attributes only
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(client.get(f"/establishment/plans/{plan.id}.pdf").data)
+    text = subprocess.run(["pdftotext", "-f", "4", "-l", "7", str(path), "-"], capture_output=True, text=True).stdout
+    assert "兼居服督導" in text and "業務負責人" in text
