@@ -1,7 +1,7 @@
 """perf: indexes for county-scale lists (issue 10)
 
 Revision ID: perf_0001
-Revises: audits_0003
+Revises: establishment_0002
 Create Date: 2026-11-25 15:40:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'perf_0001'
-down_revision = 'audits_0003'
+down_revision = "establishment_0002"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reports: the bureau's recorded receipt date (收文日期) of a result report
 
 Revision ID: reports_0002
-Revises: audits_0003
+Revises: perf_0001
 Create Date: 2026-11-25 15:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'reports_0002'
-down_revision = 'audits_0003'
+down_revision = "perf_0001"
 branch_labels = None
 depends_on = None
 
