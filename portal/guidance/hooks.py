@@ -66,7 +66,9 @@ def _guide_items(user, today):
                                     due=plan.next_review_on, area=AREA))
     target = get_setting(TARGET.key)
     done = queries.new_homes_count(user.organisation_id, today.year)
-    if today.month >= get_setting(TARGET_WARNING_MONTH.key) and done < target:
+    exited = queries.exit_row(user.organisation_id)
+    if today.month >= get_setting(TARGET_WARNING_MONTH.key) and done < target and not (
+            exited and exited.year < today.year):
         items.append(ActionItem(f"年度目標：{today.year - 1911}年已完成特約之新增托顧家庭 {done}／{target} 處",
                                 url_for("guidance.unit", unit_id=user.organisation_id), due=date(today.year, 12, 31),
                                 area=AREA, detail="未完成任何一處者，年底結算須繳回業務費 20%"))
@@ -108,11 +110,15 @@ def _bureau_items(user, today):
     commissioned_last_year = {r.organisation_id: r for r in db.session.execute(
         db.select(GuidanceYear).where(GuidanceYear.year == today.year - 1)).scalars()}
     warn = today.month >= get_setting(TARGET_WARNING_MONTH.key)
+    # A unit settled with 「予以退場」 in an earlier year has no target any more (seed 003 §十五(十一)).
+    exited = set(db.session.execute(db.select(GuidanceYear.organisation_id).where(
+        GuidanceYear.exit_flag.is_(True), GuidanceYear.settled_at.is_not(None), GuidanceYear.year < today.year)
+    ).scalars())
     for unit in units:
         if not unit.active:
             continue
         url = url_for("guidance.year", unit_id=unit.id, year=today.year)
-        if warn and this_year.get(unit.id, 0) == 0:
+        if warn and this_year.get(unit.id, 0) == 0 and unit.id not in exited:
             exit_risk = unit.id in commissioned_last_year and last_year.get(unit.id, 0) == 0
             detail = ("去年亦未新增，連續兩年未輔導設立將予以退場" if exit_risk
                       else "全年未完成任何一處者須繳回業務費 20%")

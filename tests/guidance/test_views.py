@@ -2,7 +2,7 @@
 yearly settlement, grant applications and their decisions — with scope, stale edits and double submits."""
 import re
 import subprocess
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -530,6 +530,14 @@ def test_dashboard_items(client, world, login, app_ctx, frozen):
     page = client.get("/").get_data(as_text=True)
     assert "獎助申請待審" in page and "專責輔導人員資格待核對：" in page and "待核對員" in page
     assert "輔導單位年度目標落後：單位" in page and "113年度輔導單位年底結算待辦理" in page
+    # Once settled with 「予以退場」 the unit has no target to fall behind.
+    db.session.add(GuidanceYear(organisation_id=unit.id, year=2023, business_fee=1, exit_flag=True,
+                                settled_at=datetime(2024, 1, 5, tzinfo=timezone.utc)))
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert f"輔導單位年度目標落後：{unit.display_name}" not in page
+    login(_guide(world))
+    assert "已完成特約之新增托顧家庭 0／2 處" not in client.get("/").get_data(as_text=True)
 
 
 # --- PDFs -----------------------------------------------------------------------------------
