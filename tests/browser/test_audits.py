@@ -160,3 +160,44 @@ def test_bureau_overview_and_unit_history(live_server, page, world):
     page.goto(f"{live_server}/contracts/units/{world.orgs['a'].id}")
     assert "可接受新案" in page.inner_text("main")
     screenshot(page, "contract-unit")
+
+
+def test_photo_taken_offline_is_kept_and_uploaded_on_reconnect(live_server, browser, world, tmp_path):
+    """A photo chosen while the signal is down waits on the tablet (IndexedDB), made smaller there, and is
+    uploaded once when the connection returns."""
+    from PIL import Image
+
+    from portal.audits.models import AuditPhoto
+    lead = world.users[roles.AUDITOR]
+    audit = make_audit(world.orgs["a"], lead, on=clock.today())
+    db.session.commit()
+    big = tmp_path / "evidence.png"
+    Image.new("RGB", (3200, 2400), (30, 120, 200)).save(big)
+    context = browser.new_context(viewport=TABLET, locale="zh-TW", timezone_id="Asia/Taipei", has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.viewport_name = "tablet768"
+    browser_login(page, live_server, lead.username)
+    page.goto(f"{live_server}/audits/{audit.id}/score")
+    wait_until(page, "document.documentElement.classList.contains('photo-queue')")
+    item = audit.template_version.items[1]
+    row = page.locator(f"#photos-{item.id}")
+    context.set_offline(True)
+    row.locator("input[type=file]").set_input_files(str(big))
+    row.get_by_role("button", name="上傳照片").tap()
+    row.locator(".photo-pending").get_by_text("已暫存").wait_for()
+    assert "待連線後上傳" in row.locator(".photo-pending").inner_text()
+
+    def stored():
+        db.session.expire_all()
+        return db.session.execute(db.select(AuditPhoto).join(AuditAnswer).where(
+            AuditAnswer.audit_id == audit.id)).scalars().all()
+    assert stored() == []
+    row.scroll_into_view_if_needed()
+    _view(page, "audit-photo-offline")
+    context.set_offline(False)
+    page.locator(f"#photos-{item.id} .thumbs img").wait_for()
+    photos = stored()
+    assert len(photos) == 1 and max(photos[0].width, photos[0].height) == 1600
+    assert page.locator(f"#photos-{item.id} .photo-pending").count() == 0
+    context.close()
