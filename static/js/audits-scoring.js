@@ -392,6 +392,12 @@
     }
   });
 
+  /* Offline with answers or photos still waiting: leaving the page would need it reloaded, which fails
+     without a connection. Ask first (the answers stay stored either way and are sent on the next visit). */
+  window.addEventListener("beforeunload", function (evt) {
+    if (offline && (load().length || pendingPhotos)) { evt.preventDefault(); evt.returnValue = ""; }
+  });
+
   window.addEventListener("online", function () { offline = false; retryDelay = 3000; flush(); flushPhotos(); });
   window.addEventListener("offline", function () { offline = true; refreshBanner(); });
 
