@@ -182,8 +182,8 @@
       inFlight = null;
       if (res.status === 401 || res.status === 400) {
         // Logged out or the form token expired: keep the answers, ask for a reload/login.
-        setState(fieldset(entry.item), "● 已暫存：" + (res.status === 401 ? "登入已逾時，請重新登入後回到本頁" : "請重新整理本頁") + "，答案會自動補送", "pending");
-        showNet("答案已暫存在本機，但無法送出：" + (res.status === 401 ? "登入已逾時，請重新登入。" : "請重新整理本頁。"), "is-offline");
+        setState(fieldset(entry.item), "● 已暫存：" + (res.status === 401 ? "登入已逾時，請重新登入後再開啟本頁" : "請重新整理本頁") + "，答案會自動補送", "pending");
+        showNet("答案已暫存在本機，但無法送出：" + (res.status === 401 ? "登入已逾時，請重新登入後再開啟本頁（暫存的答案會自動補送）。" : "請重新整理本頁。"), "is-offline");
         return;
       }
       if (res.status >= 500) { throw new Error("server " + res.status); }
@@ -340,7 +340,7 @@
         window.clearTimeout(timer);
         photoBusy = false;
         if (res.status === 401 || res.status === 400) {
-          photoNote(entry.item, "● 照片已暫存，但無法上傳：" + (res.status === 401 ? "登入已逾時，請重新登入後回到本頁。" : "請重新整理本頁。"));
+          photoNote(entry.item, "● 照片已暫存，但無法上傳：" + (res.status === 401 ? "登入已逾時，請重新登入後再開啟本頁。" : "請重新整理本頁。"));
           return;
         }
         if (res.status >= 500) { throw new Error("server " + res.status); }
