@@ -1,5 +1,6 @@
 """Audits in the browser: tablet scoring by tapping with the network dropped mid-way, then finalise and PDF;
 the bureau's overview and a unit's history at desktop and tablet sizes."""
+import re
 import subprocess
 from datetime import date
 
@@ -200,4 +201,42 @@ def test_photo_taken_offline_is_kept_and_uploaded_on_reconnect(live_server, brow
     photos = stored()
     assert len(photos) == 1 and max(photos[0].width, photos[0].height) == 1600
     assert page.locator(f"#photos-{item.id} .photo-pending").count() == 0
+    context.close()
+
+
+def test_lost_reply_is_resent_and_applied_once(live_server, browser, world):
+    """The tap reaches the server and is saved, but its reply is lost on the way back: the tablet says it is
+    offline, re-sends the same answer (same client key) and the server stores it once."""
+    lead = world.users[roles.AUDITOR]
+    audit = make_audit(world.orgs["a"], lead, on=clock.today())
+    db.session.commit()
+    context = browser.new_context(viewport=TABLET, locale="zh-TW", timezone_id="Asia/Taipei", has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.viewport_name = "tablet768"
+    browser_login(page, live_server, lead.username)
+    page.goto(f"{live_server}/audits/{audit.id}/score")
+    sent = []
+
+    def lose_first_reply(route):
+        sent.append(route.request.post_data_buffer)
+        if len(sent) == 1:
+            route.fetch()            # the server receives and saves the answer…
+            route.abort("failed")    # …and the reply never reaches the tablet
+        else:
+            route.continue_()
+    page.route("**/answer", lose_first_reply)
+    _tap(page, 4, "fail")
+    page.locator("#net-status").get_by_text("離線中").wait_for()
+    page.locator("fieldset.score-item[data-number='4'] .saved-tick").wait_for(timeout=20000)
+    store_key = f"audit-answers:{audit.id}:{lead.id}"
+    wait_until(page, f"JSON.parse(localStorage.getItem('{store_key}') || '[]').length === 0")
+    keys = [re.search(rb'name="client_key"\r\n\r\n([^\r]+)', body).group(1) for body in sent]
+    assert len(keys) == 2 and keys[0] == keys[1]            # the same answer, with the same client key
+    db.session.expire_all()
+    answer = db.session.execute(db.select(AuditAnswer).join(AuditAnswer.item).where(
+        AuditAnswer.audit_id == audit.id, AuditAnswer.item.has(number=4))).scalar_one()
+    assert answer.outcome == "fail" and answer.revision == 1
+    changes = db.session.execute(db.select(AuditAnswerChange).filter_by(answer_id=answer.id)).scalars().all()
+    assert len(changes) == 1
     context.close()
