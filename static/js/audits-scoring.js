@@ -7,13 +7,34 @@
    - the server never overwrites another auditor's answer: it answers with a conflict box instead. */
 (function () {
   "use strict";
+  /* The finalise page: answers of this auditor still waiting on this tablet would be left out of the
+     result (and refused once it is submitted). Hold the submit button until they are sent. */
+  var guard = document.getElementById("finalise-guard");
+  if (guard && window.localStorage) {
+    var waiting = 0;
+    try {
+      waiting = (JSON.parse(window.localStorage.getItem(
+        "audit-answers:" + guard.getAttribute("data-audit") + ":" + guard.getAttribute("data-user"))) || []).length;
+    } catch (e) { waiting = 0; }
+    if (waiting) {
+      guard.textContent = "本平板仍有 " + waiting + " 題答案暫存未送出，送出查核結果前請先回到評分頁面，待補送完成。";
+      var back = document.createElement("a");
+      back.href = guard.getAttribute("data-score-url");
+      back.textContent = "回到評分頁面補送";
+      guard.appendChild(document.createTextNode(" "));
+      guard.appendChild(back);
+      guard.hidden = false;
+      document.querySelectorAll("form button[type=submit]").forEach(function (b) { b.disabled = true; });
+    }
+    return;
+  }
   var root = document.getElementById("scoring");
   if (!root || !window.fetch || !window.localStorage || !window.FormData) { return; }
   document.documentElement.classList.add("scoring-js");
 
   var storeKey = "audit-answers:" + root.getAttribute("data-audit") + ":" + root.getAttribute("data-user");
   var netBox = document.getElementById("net-status");
-  var inFlight = null, retryDelay = 3000, retryTimer = null, offline = false, hideTimer = null;
+  var inFlight = null, retryDelay = 3000, retryTimer = null, offline = false, hideTimer = null, finaliseUrl = null;
 
   var SEND_TIMEOUT = 20000;             // ms before a silent request is given up and retried
   var MAX_AGE = 3 * 24 * 3600 * 1000;   // answers never sent within 3 days are dropped, not kept forever
@@ -66,6 +87,12 @@
     var answers = load().length, photos = typeof pendingPhotos === "number" ? pendingPhotos : 0;
     var pending = answers + photos;
     var what = [answers ? answers + " 題" : "", photos ? "照片 " + photos + " 張" : ""].filter(Boolean).join("、");
+    if (finaliseUrl) {   // 「檢查並送出」 was tapped while answers waited: go once they are all sent
+      if (!pending) { window.location.href = finaliseUrl; return; }
+      showNet("尚有答案暫存未送出（" + what + "），補送完成後自動前往送出頁面。" +
+              (offline ? "目前離線中，恢復連線後補送。" : ""), offline ? "is-offline" : "is-syncing");
+      return;
+    }
     if (offline && pending) {
       showNet("離線中，答案已暫存（" + what + "待送出）。恢復連線後會自動依序補送，請勿關閉此頁。", "is-offline");
     } else if (offline) {
@@ -215,6 +242,17 @@
     if (!fs || !root.contains(fs) || verb !== "post") { return; }
     evt.preventDefault();
     enqueue(fs, elt.getAttribute && elt.getAttribute("name") === "force_item");
+  });
+
+  /* 「檢查並送出查核結果」 while answers are still on their way: send them first, then go. */
+  root.querySelectorAll("a[href$='/finalise']").forEach(function (link) {
+    link.addEventListener("click", function (evt) {
+      if (!load().length && !pendingPhotos) { return; }
+      evt.preventDefault();
+      finaliseUrl = link.href;
+      refreshBanner();
+      if (!offline) { flush(); flushPhotos(); }
+    });
   });
 
   /* With the script running, answers save per tap: an Enter key must not post the whole form. */

@@ -240,3 +240,39 @@ def test_lost_reply_is_resent_and_applied_once(live_server, browser, world):
     changes = db.session.execute(db.select(AuditAnswerChange).filter_by(answer_id=answer.id)).scalars().all()
     assert len(changes) == 1
     context.close()
+
+
+def test_finalise_waits_for_answers_still_on_the_tablet(live_server, browser, world):
+    """Answers that have not reached the server yet are not left out of the result: the score page's
+    「檢查並送出」 waits for them, and the finalise page holds its button while the tablet still keeps some."""
+    lead = world.users[roles.AUDITOR]
+    audit = make_audit(world.orgs["a"], lead, on=clock.today())
+    db.session.commit()
+    context = browser.new_context(viewport=TABLET, locale="zh-TW", timezone_id="Asia/Taipei", has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.viewport_name = "tablet768"
+    browser_login(page, live_server, lead.username)
+    page.goto(f"{live_server}/audits/{audit.id}/score")
+    page.route("**/answer", lambda route: route.abort("failed"))     # the answers do not get through
+    _tap(page, 2, "fail")
+    page.locator("#net-status").get_by_text("離線中").wait_for()
+    page.get_by_text("檢查並送出查核結果").click()
+    page.locator("#net-status").get_by_text("補送完成後自動前往送出頁面").wait_for()
+    assert page.url.endswith("/score")
+    page.goto(f"{live_server}/audits/{audit.id}/finalise")
+    guard = page.locator("#finalise-guard")
+    guard.get_by_text("1 題答案暫存未送出").wait_for()
+    assert page.get_by_role("button", name="簽核送出").is_disabled()
+    screenshot(page, "audit-finalise-guard")
+    page.goto(f"{live_server}/audits/{audit.id}/score")             # still failing: the answer stays queued
+    page.get_by_text("檢查並送出查核結果").click()
+    page.locator("#net-status").get_by_text("補送完成後自動前往送出頁面").wait_for()
+    page.unroute("**/answer")                                         # the signal is back: sent, then on to finalise
+    page.wait_for_url(f"**/audits/{audit.id}/finalise", timeout=30000)
+    assert page.locator("#finalise-guard").is_hidden()
+    db.session.expire_all()
+    answer = db.session.execute(db.select(AuditAnswer).where(AuditAnswer.audit_id == audit.id,
+                                                             AuditAnswer.item.has(number=2))).scalar_one()
+    assert answer.outcome == "fail" and answer.revision == 1
+    context.close()
