@@ -17,6 +17,7 @@ class Trend:
     height: int
     points: list
     mark_y: float | None
+    mark: int | None = None
 
     @property
     def polyline(self) -> str:
@@ -24,6 +25,7 @@ class Trend:
 
 
 def trend(values, *, scale_max: int, pass_mark: int | None, width=220, height=56, pad=8, last=8) -> Trend:
+    # (the larger charts — unit page, PDF — are given pad=16 by callers wanting room for printed values)
     """Place the last `last` audits — (items passed, passed?, label) oldest first — on a small chart.
 
     Values are scaled to `scale_max` (the sheet's item count); the pass mark is a horizontal line.
@@ -39,4 +41,4 @@ def trend(values, *, scale_max: int, pass_mark: int | None, width=220, height=56
     points = [TrendPoint(x=pad + i * step, y=y_of(v), value=v, passed=ok, label=label)
               for i, (v, ok, label) in enumerate(values)]
     return Trend(width=width, height=height, points=points,
-                 mark_y=y_of(pass_mark) if pass_mark is not None else None)
+                 mark_y=y_of(pass_mark) if pass_mark is not None else None, mark=pass_mark)

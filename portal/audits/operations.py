@@ -321,6 +321,20 @@ def _validate_answer(item, outcome, points):
     return outcome, None
 
 
+def _change_with_key(client_key, audit, item):
+    """The stored change a client key was already used for (a re-send), or None.
+
+    A key sent with another audit's or item's answer is not that re-send: it is refused, never applied twice."""
+    from portal.audits.models import AuditAnswerChange
+    if not client_key:
+        return None
+    seen = db.session.execute(db.select(AuditAnswerChange).filter_by(client_key=client_key)
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
+    if seen is not None and (seen.answer.audit_id, seen.answer.item_id) != (audit.id, item.id):
+        raise Refused("此答案的識別碼已用於其他題目，請重新整理本頁後再評分。")
+    return seen
+
+
 def answer_item(actor, audit, item, *, outcome=None, points=None, note=None, base_revision=None,
                 client_key=None, force=False) -> AnswerResult:
     """Save one item's answer; idempotent by `client_key`; never overwrites another auditor silently.
@@ -330,14 +344,20 @@ def answer_item(actor, audit, item, *, outcome=None, points=None, note=None, bas
     explicit "use my answer"). The same auditor's later answer wins (e.g. replayed from the offline queue).
     """
     from portal.audits.models import AuditAnswerChange
-    _check_scorable(audit)
     if item.template_version_id != audit.template_version_id:
         raise Refused("此題不屬於本次查核。")
-    if client_key:
-        seen = db.session.execute(db.select(AuditAnswerChange).filter_by(client_key=client_key)).scalar_one_or_none()
-        if seen is not None:
-            return AnswerResult(seen.answer, "duplicate")
+    # A re-send of an answer already stored (its reply was lost on a weak connection) is answered as
+    # such, even when the audit was submitted since: it was saved before that.
+    seen = _change_with_key(client_key, audit, item)
+    if seen is not None:
+        return AnswerResult(seen.answer, "duplicate")
+    _check_scorable(audit)
     answer = _locked_answer(audit, item)
+    # Checked again under the row lock: a retry that raced its first copy waits for it here and then
+    # finds it (PostgreSQL); without this both would pass the check above.
+    seen = _change_with_key(client_key, audit, item)
+    if seen is not None:
+        return AnswerResult(seen.answer, "duplicate")
     if outcome is None and points is None:
         outcome, points = answer.outcome, answer.points   # a note-only save keeps the score (or none yet)
     if outcome is not None or points is not None:

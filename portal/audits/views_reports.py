@@ -57,7 +57,7 @@ def _unit_context(org):
         for row in db.session.execute(db.select(AuditCorrection).where(AuditCorrection.audit_id.in_(audit_ids))).scalars():
             corrections.setdefault(row.audit_id, []).append(row)
     return {"org": org, "standing": standing, "upcoming": upcoming, "cancelled": cancelled, "contract": contract,
-            "chart": unit_trend(standing.audits, width=320, height=80), "corrections": corrections, "today": today}
+            "chart": unit_trend(standing.audits, width=320, height=96, pad=16), "corrections": corrections, "today": today}
 
 
 @bp.route("/units/<int:unit_id>")

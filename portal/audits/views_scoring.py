@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, make_response, request, send_file, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -174,6 +175,13 @@ def answer(audit_id, item_id):
             flash(f"第 {item.number} 題：{exc}", "error")
             return redirect_to(url_for("audits.score", audit_id=audit.id) + f"#item-{item.id}")
         return _item_response(audit, item, status=422, mine=data, message=str(exc), state="invalid")
+    except IntegrityError:
+        # The same client key stored a moment ago by a copy of this request (a retry that overtook a
+        # slow reply, SQLite has no row lock to make it wait): that copy saved it; nothing to apply twice.
+        db.session.rollback()
+        if not is_htmx():
+            return redirect_to(url_for("audits.score", audit_id=audit.id) + f"#item-{item.id}")
+        return _item_response(audit, item, state="duplicate")
     db.session.commit()
     if not is_htmx():
         if result.conflict:
@@ -228,7 +236,14 @@ def photo_upload(audit_id, item_id):
             photo = AuditPhoto(answer_id=answer_row.id, filename=name, width=width, height=height, size=len(data),
                                uploaded_by_name=current_user.full_name, client_key=key)
             db.session.add(photo)
-            db.session.flush()
+            try:
+                db.session.flush()
+            except IntegrityError:
+                # A copy of this upload (same client key) was stored a moment ago: keep that one only.
+                db.session.rollback()
+                (_photo_dir(audit) / name).unlink(missing_ok=True)
+                return _photos_fragment(audit, item) if is_htmx() else redirect_to(
+                    url_for("audits.score", audit_id=audit.id) + f"#item-{item.id}")
             log_change(current_user, photo, "audit.photo", after={"audit_id": audit.id, "item": item.number,
                                                                   "size": len(data)})
             db.session.commit()

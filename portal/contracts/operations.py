@@ -202,6 +202,9 @@ def record_violation_point(actor, org, *, occurred_on: date, clause: str, descri
         raise Refused("請選擇記點事由。", field="clause")
     if not (description or "").strip():
         raise Refused("請說明違約事實。", field="description")
+    # One officer at a time records a point for a unit (PostgreSQL row lock on the unit): two officers
+    # recording the 3rd and 4th point at once must not both cancel or both bar the next year.
+    db.session.refresh(org, with_for_update=True)
     contracts = unit_contracts(org.id)
     covering = [c for c in contracts if c.covers(occurred_on)]
     basis = get_basis("points")
@@ -223,6 +226,8 @@ def record_violation_point(actor, org, *, occurred_on: date, clause: str, descri
         # Cancel the year's contract and any already signed for the next year (取消次年度特約資格).
         for contract in contracts:
             touches = contract.starts_on.year <= year + 1 and contract.ends_on.year >= year
+            if touches:
+                _lock(contract)   # its status as committed now, not as read before the lock
             if touches and contract.status not in rules.FINAL_STATUSES:
                 effective = min(today, contract.ends_on)
                 outcome["cancelled"].append(record_action(

@@ -251,8 +251,14 @@ def pdf(contract_id):
                                        ViolationPoint.occurred_on <= contract.ends_on)
                                 .order_by(ViolationPoint.occurred_on)).scalars().all()
     org = contract.organisation
+    today = clock.today()
+    bars = db.session.execute(db.select(ContractIneligibility).filter_by(organisation_id=org.id)
+                              .order_by(ContractIneligibility.year)).scalars().all()
+    year_points = len(active_points(org.id, today.year))
     return pdf_response("pdf/contracts_history.html", f"特約歷程-{org.display_name}-{contract.starts_on.year - 1911}.pdf",
-                        contract=contract, org=org, points=points, today=clock.today(),
+                        contract=contract, org=org, points=points, today=today, bars=bars, year_points=year_points,
+                        threshold=rules.POINTS_THRESHOLD,
+                        blocks=standing.contract_blocks_referrals(org, today) if contract.covers(today) else None,
                         record_ref=f"特約 {contract.id}", version=contract.version)
 
 

@@ -1,5 +1,6 @@
 """Audits in the browser: tablet scoring by tapping with the network dropped mid-way, then finalise and PDF;
 the bureau's overview and a unit's history at desktop and tablet sizes."""
+import re
 import subprocess
 from datetime import date
 
@@ -160,3 +161,118 @@ def test_bureau_overview_and_unit_history(live_server, page, world):
     page.goto(f"{live_server}/contracts/units/{world.orgs['a'].id}")
     assert "可接受新案" in page.inner_text("main")
     screenshot(page, "contract-unit")
+
+
+def test_photo_taken_offline_is_kept_and_uploaded_on_reconnect(live_server, browser, world, tmp_path):
+    """A photo chosen while the signal is down waits on the tablet (IndexedDB), made smaller there, and is
+    uploaded once when the connection returns."""
+    from PIL import Image
+
+    from portal.audits.models import AuditPhoto
+    lead = world.users[roles.AUDITOR]
+    audit = make_audit(world.orgs["a"], lead, on=clock.today())
+    db.session.commit()
+    big = tmp_path / "evidence.png"
+    Image.new("RGB", (3200, 2400), (30, 120, 200)).save(big)
+    context = browser.new_context(viewport=TABLET, locale="zh-TW", timezone_id="Asia/Taipei", has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.viewport_name = "tablet768"
+    browser_login(page, live_server, lead.username)
+    page.goto(f"{live_server}/audits/{audit.id}/score")
+    wait_until(page, "document.documentElement.classList.contains('photo-queue')")
+    item = audit.template_version.items[1]
+    row = page.locator(f"#photos-{item.id}")
+    context.set_offline(True)
+    row.locator("input[type=file]").set_input_files(str(big))
+    row.get_by_role("button", name="上傳照片").tap()
+    row.locator(".photo-pending").get_by_text("已暫存").wait_for()
+    assert "待連線後上傳" in row.locator(".photo-pending").inner_text()
+
+    def stored():
+        db.session.expire_all()
+        return db.session.execute(db.select(AuditPhoto).join(AuditAnswer).where(
+            AuditAnswer.audit_id == audit.id)).scalars().all()
+    assert stored() == []
+    row.scroll_into_view_if_needed()
+    _view(page, "audit-photo-offline")
+    context.set_offline(False)
+    page.locator(f"#photos-{item.id} .thumbs img").wait_for()
+    photos = stored()
+    assert len(photos) == 1 and max(photos[0].width, photos[0].height) == 1600
+    assert page.locator(f"#photos-{item.id} .photo-pending").count() == 0
+    context.close()
+
+
+def test_lost_reply_is_resent_and_applied_once(live_server, browser, world):
+    """The tap reaches the server and is saved, but its reply is lost on the way back: the tablet says it is
+    offline, re-sends the same answer (same client key) and the server stores it once."""
+    lead = world.users[roles.AUDITOR]
+    audit = make_audit(world.orgs["a"], lead, on=clock.today())
+    db.session.commit()
+    context = browser.new_context(viewport=TABLET, locale="zh-TW", timezone_id="Asia/Taipei", has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.viewport_name = "tablet768"
+    browser_login(page, live_server, lead.username)
+    page.goto(f"{live_server}/audits/{audit.id}/score")
+    sent = []
+
+    def lose_first_reply(route):
+        sent.append(route.request.post_data_buffer)
+        if len(sent) == 1:
+            route.fetch()            # the server receives and saves the answer…
+            route.abort("failed")    # …and the reply never reaches the tablet
+        else:
+            route.continue_()
+    page.route("**/answer", lose_first_reply)
+    _tap(page, 4, "fail")
+    page.locator("#net-status").get_by_text("離線中").wait_for()
+    page.locator("fieldset.score-item[data-number='4'] .saved-tick").wait_for(timeout=20000)
+    store_key = f"audit-answers:{audit.id}:{lead.id}"
+    wait_until(page, f"JSON.parse(localStorage.getItem('{store_key}') || '[]').length === 0")
+    keys = [re.search(rb'name="client_key"\r\n\r\n([^\r]+)', body).group(1) for body in sent]
+    assert len(keys) == 2 and keys[0] == keys[1]            # the same answer, with the same client key
+    db.session.expire_all()
+    answer = db.session.execute(db.select(AuditAnswer).join(AuditAnswer.item).where(
+        AuditAnswer.audit_id == audit.id, AuditAnswer.item.has(number=4))).scalar_one()
+    assert answer.outcome == "fail" and answer.revision == 1
+    changes = db.session.execute(db.select(AuditAnswerChange).filter_by(answer_id=answer.id)).scalars().all()
+    assert len(changes) == 1
+    context.close()
+
+
+def test_finalise_waits_for_answers_still_on_the_tablet(live_server, browser, world):
+    """Answers that have not reached the server yet are not left out of the result: the score page's
+    「檢查並送出」 waits for them, and the finalise page holds its button while the tablet still keeps some."""
+    lead = world.users[roles.AUDITOR]
+    audit = make_audit(world.orgs["a"], lead, on=clock.today())
+    db.session.commit()
+    context = browser.new_context(viewport=TABLET, locale="zh-TW", timezone_id="Asia/Taipei", has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.viewport_name = "tablet768"
+    browser_login(page, live_server, lead.username)
+    page.goto(f"{live_server}/audits/{audit.id}/score")
+    page.route("**/answer", lambda route: route.abort("failed"))     # the answers do not get through
+    _tap(page, 2, "fail")
+    page.locator("#net-status").get_by_text("離線中").wait_for()
+    page.get_by_text("檢查並送出查核結果").click()
+    page.locator("#net-status").get_by_text("補送完成後自動前往送出頁面").wait_for()
+    assert page.url.endswith("/score")
+    page.goto(f"{live_server}/audits/{audit.id}/finalise")
+    guard = page.locator("#finalise-guard")
+    guard.get_by_text("1 題答案暫存未送出").wait_for()
+    assert page.get_by_role("button", name="簽核送出").is_disabled()
+    screenshot(page, "audit-finalise-guard")
+    page.goto(f"{live_server}/audits/{audit.id}/score")             # still failing: the answer stays queued
+    page.get_by_text("檢查並送出查核結果").click()
+    page.locator("#net-status").get_by_text("補送完成後自動前往送出頁面").wait_for()
+    page.unroute("**/answer")                                         # the signal is back: sent, then on to finalise
+    page.wait_for_url(f"**/audits/{audit.id}/finalise", timeout=30000)
+    assert page.locator("#finalise-guard").is_hidden()
+    db.session.expire_all()
+    answer = db.session.execute(db.select(AuditAnswer).where(AuditAnswer.audit_id == audit.id,
+                                                             AuditAnswer.item.has(number=2))).scalar_one()
+    assert answer.outcome == "fail" and answer.revision == 1
+    context.close()
