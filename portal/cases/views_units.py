@@ -238,10 +238,15 @@ def provider_services():
     if request.method == "POST":
         require(can_edit)
         target_id = request.form.get("org_id", type=int)
+        if target_id is None and current_user.role in roles.B_ROLES:
+            target_id = current_user.organisation_id  # a B unit declares its own services
         target = next((o for o in orgs if o.id == target_id), None)
+        if target is None and target_id is not None:
+            abort(404)  # not a B unit this user may declare for
         if target is None:
-            abort(404)
-        if form.validate_on_submit():
+            form.validate_on_submit()
+            form.service_type.errors = list(form.service_type.errors) + ["請選擇要更新的服務單位。"]
+        elif form.validate_on_submit():
             data = {"capacity": form.capacity.data, "accepting": form.accepting.data, "note": form.note.data,
                     "codes": [c for c in (form.codes.data or []) if c in {x.code for x in catalogue
                                                                           if x.service_type == form.service_type.data}]}

@@ -323,3 +323,33 @@ def test_service_codes_and_capacity_pages(client, world, login, app_ctx):
     login(world.users[roles.A_UNIT_HEAD])
     page = client.get("/case-managers").get_data(as_text=True)
     assert world.users[roles.A_CASE_MANAGER].full_name in page
+
+
+def test_provider_services_scope_for_b_units(client, world, login, app_ctx):
+    """A B head declares for its own unit without naming it; another unit's row is not found (404),
+    a bureau officer must say which unit."""
+    from portal.cases.models import ProviderService
+    theirs = ProviderService(organisation_id=world.orgs["b_other"].id, service_type="home_care", capacity=2)
+    db.session.add(theirs)
+    db.session.commit()
+    login(world.users[roles.B_HEAD])
+    assert client.post("/provider-services", data={"service_type": "family_care", "capacity": 4,
+                                                    "accepting": "y"}).status_code == 303
+    mine = db.session.execute(db.select(ProviderService).filter_by(organisation_id=world.orgs["b"].id)).scalar_one()
+    assert mine.capacity == 4
+    assert client.post(f"/provider-services/{theirs.id}/delete").status_code == 404
+    assert db.session.get(ProviderService, theirs.id) is not None
+    login(world.users[roles.BUREAU_OFFICER])
+    response = client.post("/provider-services", data={"service_type": "family_care", "capacity": 4})
+    assert response.status_code == 422 and "請選擇要更新的服務單位" in response.get_data(as_text=True)
+
+
+def test_change_candidate_fragment_without_htmx_gives_the_form_page(client, world, login, app_ctx):
+    case = new_case(world, stage="served")
+    req = ops.start_change_request(cm(world), case.dispatches[0], today=D)
+    db.session.commit()
+    login(world.users[roles.A_CASE_MANAGER])
+    response = client.get(f"/changes/{req.id}/candidate")
+    assert response.status_code in (302, 303) and response.headers["Location"].endswith(f"/changes/{req.id}/edit")
+    assert client.get(f"/changes/{req.id}/candidate", headers={"HX-Request": "true"}).status_code == 200
+
