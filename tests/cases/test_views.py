@@ -353,3 +353,29 @@ def test_change_candidate_fragment_without_htmx_gives_the_form_page(client, worl
     assert response.status_code in (302, 303) and response.headers["Location"].endswith(f"/changes/{req.id}/edit")
     assert client.get(f"/changes/{req.id}/candidate", headers={"HX-Request": "true"}).status_code == 200
 
+
+def test_case_list_shows_the_earlier_of_phone_and_home_visit(client, world, login, app_ctx):
+    """A phone visit due next month must not hide behind a home visit due in six months (R-CMD-04, Q09)."""
+    case = new_case(world, stage="served")
+    ops.record_visit(cm(world), case, "home", D, "家訪：確認照顧計畫", today=D)
+    db.session.commit()
+    login(world.users[roles.A_CASE_MANAGER])
+    with _freeze(D + timedelta(days=45)):
+        page = client.get("/cases").get_data(as_text=True)
+    row = page.split(case.client.name, 1)[1].split("</tr>", 1)[0]
+    assert "電訪" in row and "114年4月3日" in row and "已逾期" in row
+
+
+def test_recorded_ranking_shown_to_a_unit_and_bureau_not_to_the_provider(client, world, login, app_ctx):
+    """派案資訊透明化 (R-AB-01): the list the case manager saw is kept with the dispatch and shown."""
+    case = new_case(world, stage="served")
+    d = case.dispatches[0]
+    assert d.ranking
+    db.session.commit()
+    for user, shown in ((world.users[roles.A_CASE_MANAGER], True), (officer(world), True),
+                        (world.users[roles.B_HEAD], False)):
+        login(user)
+        page = client.get(f"/dispatches/{d.id}").get_data(as_text=True)
+        assert ("派案時的建議名單" in page) is shown, user.role
+        if shown:
+            assert "選定" in page and d.ranking[0]["reasons"][0] in page
