@@ -38,7 +38,10 @@ def _a_units():
 
 def _unit_status(org, day):
     blockers = referral_blockers(org, day)
-    return {"org": org, "capacity": ops.capacity_of(org.id), "blockers": blockers,
+    pending = db.session.execute(db.select(PauseRequest).where(PauseRequest.organisation_id == org.id,
+                                                               PauseRequest.state == "SUBMITTED")
+                                 .order_by(PauseRequest.id.desc())).scalars().first()
+    return {"org": org, "capacity": ops.capacity_of(org.id), "blockers": blockers, "pending": pending,
             "paused_since": ops.paused_since(org.id, day),
             "upcoming": next((e for k, e in sorted(ops.pause_events(org.id), key=lambda x: x[1])
                               if k == "pause" and e > day), None)}

@@ -265,6 +265,7 @@ def test_pause_request_screens(client, world, login, app_ctx):
     assert client.post(f"/dispatch-pauses/{req.id}/decide", data={"decision": "approve"}).status_code == 403
     login(world.users[roles.BUREAU_OFFICER])
     assert "暫停派案申請待審" in client.get("/").get_data(as_text=True)
+    assert "暫停派案申請中" in client.get("/dispatch-pauses").get_data(as_text=True)   # §4.2 PAUSE_REQUESTED
     with _freeze(date(2025, 3, 7)):
         assert client.post(f"/dispatch-pauses/{req.id}/decide", data={"decision": "approve"}).status_code == 303
     login(world.users[roles.CARE_MANAGER])
@@ -379,3 +380,4 @@ def test_recorded_ranking_shown_to_a_unit_and_bureau_not_to_the_provider(client,
         assert ("派案時的建議名單" in page) is shown, user.role
         if shown:
             assert "選定" in page and d.ranking[0]["reasons"][0] in page
+        assert ("回覆與服務" in page) is (user.role == roles.B_HEAD)   # served: only the provider still acts here
