@@ -14,7 +14,7 @@ from portal.cases import operations as ops
 from portal.cases import rules
 from portal.cases.dispatch import latest_ratings, offers_of
 from portal.cases.forms import (CaseManagerForm, EvaluationForm, PauseDecisionForm, PauseRequestForm,
-                                ProviderServiceForm, ServiceCodeForm)
+                                NewServiceCodeForm, ProviderServiceForm, ServiceCodeForm)
 from portal.cases.models import (CaseManagerProfile, PauseRequest, ProviderEvaluation,
                                  ProviderService, SERVICE_TYPES, ServiceCode, period_label)
 from portal.cases.settings import PAUSE_NOTICE_DAYS, setting
@@ -290,9 +290,16 @@ def provider_service_delete(service_id):
 @roles_required(roles.ADMIN, roles.BUREAU_OFFICER)
 def service_code_list():
     service_codes.ensure_default_codes()
-    rows = db.session.execute(db.select(ServiceCode).order_by(ServiceCode.sort_order, ServiceCode.code)).scalars().all()
     db.session.commit()
-    return render("cases/service_codes.html", rows=rows, types=SERVICE_TYPES)
+    form = NewServiceCodeForm()
+    if form.validate_on_submit():
+        response = attempt(lambda: ops.add_service_code(current_user, form.data), form=form,
+                           success=f"已新增服務碼 {form.code.data}。", then=url_for("cases.service_code_list"))
+        if response:
+            return response
+    rows = db.session.execute(db.select(ServiceCode).order_by(ServiceCode.sort_order, ServiceCode.code)).scalars().all()
+    return render("cases/service_codes.html", rows=rows, types=SERVICE_TYPES, form=form,
+                  status=422 if form.errors else 200)
 
 
 @bp.route("/service-codes/<int:code_id>", methods=["POST"])

@@ -381,3 +381,27 @@ def test_recorded_ranking_shown_to_a_unit_and_bureau_not_to_the_provider(client,
         if shown:
             assert "選定" in page and d.ranking[0]["reasons"][0] in page
         assert ("回覆與服務" in page) is (user.role == roles.B_HEAD)   # served: only the provider still acts here
+
+
+def test_bureau_adds_a_service_code_that_plans_can_use(client, world, login, app_ctx):
+    """B/C/D/G codes are data (README §6.1): a new code of the payment standard is entered at 服務碼."""
+    from portal.cases import codes as service_codes
+    from portal.cases.models import ServiceCode
+    login(officer(world))
+    page = client.post("/service-codes", data={"code": "ba01", "name": "重複", "service_type": "home_care",
+                                               "unit_label": "次"}).get_data(as_text=True)
+    assert "已在表中" in page and 'value="重複"' in page
+    page = client.post("/service-codes", data={"code": "X1", "name": "錯誤碼", "service_type": "home_care",
+                                               "unit_label": "次"}).get_data(as_text=True)
+    assert "服務碼格式" in page and 'value="錯誤碼"' in page
+    response = client.post("/service-codes", data={"code": "ba99", "name": "測試新照顧碼", "service_type": "home_care",
+                                                   "unit_label": "次"})
+    assert response.status_code == 303
+    row = db.session.execute(db.select(ServiceCode).filter_by(code="BA99")).scalar_one()
+    assert row.family == "B" and row.active
+    assert "BA99" in {c.code for c in service_codes.active_codes()}
+    from portal.auditlog.models import AuditLogEntry
+    assert db.session.execute(db.select(AuditLogEntry).filter_by(action="service_code.create")).scalars().first()
+    login(world.users[roles.A_CASE_MANAGER])
+    assert client.post("/service-codes", data={"code": "BA25", "name": "不可", "service_type": "home_care",
+                                               "unit_label": "次"}).status_code == 403
