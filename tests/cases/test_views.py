@@ -405,3 +405,15 @@ def test_bureau_adds_a_service_code_that_plans_can_use(client, world, login, app
     login(world.users[roles.A_CASE_MANAGER])
     assert client.post("/service-codes", data={"code": "BA25", "name": "不可", "service_type": "home_care",
                                                "unit_label": "次"}).status_code == 403
+
+
+def test_case_page_links_the_open_change_request_instead_of_starting_another(client, world, login, app_ctx):
+    case = new_case(world, stage="served")
+    d = case.dispatches[0]
+    db.session.commit()
+    login(world.users[roles.A_CASE_MANAGER])
+    assert f"/dispatches/{d.id}/change" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    client.post(f"/dispatches/{d.id}/change")
+    req = db.session.execute(db.select(ChangeRequest).filter_by(dispatch_id=d.id)).scalar_one()
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/dispatches/{d.id}/change" not in page and f'href="/changes/{req.id}"' in page and "更換申請（草稿）" in page
