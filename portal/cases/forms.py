@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.cases import rules
 from portal.cases.models import PAUSE_REASON_KINDS, SERVICE_TYPES, VISIT_KINDS
@@ -243,3 +243,16 @@ class ProviderServiceForm(FlaskForm):
 class ServiceCodeForm(FlaskForm):
     name = StringField("名稱", validators=[DataRequired("請填寫名稱"), Length(max=80)])
     active = BooleanField("啟用")
+
+
+class NewServiceCodeForm(FlaskForm):
+    """A code the national payment standard added (README §6.1): the bureau enters it as data."""
+
+    code = StringField("服務碼", filters=[lambda v: (v or "").strip().upper()],
+                       validators=[DataRequired("請填寫服務碼"),
+                                   Regexp(r"^[BCDEFG][A-Z][0-9A-Z]{1,6}$",
+                                          message="服務碼格式如 BA01、CB02、GA09（B、C、D、E、F、G 碼）")])
+    name = StringField("名稱", validators=[DataRequired("請填寫名稱"), Length(max=80)])
+    service_type = SelectField("服務類別", choices=list(SERVICE_TYPES.items()))
+    unit_label = StringField("計價單位", default="次", validators=[DataRequired("請填寫計價單位"), Length(max=10)],
+                             render_kw={"placeholder": "次、日、趟、件…"})

@@ -720,7 +720,10 @@ class ProviderService(db.Model):
 
     @classmethod
     def visible_to(cls, user):
-        return true()   # capacity is what A units dispatch by
+        # Capacity is what A units and the bureau dispatch by; a B unit sees (and edits) only its own.
+        if user.role in roles.B_ROLES:
+            return cls.organisation_id == user.organisation_id
+        return true()
 
 
 class CaseNotice(db.Model):

@@ -1269,3 +1269,21 @@ def update_service_code(actor, row, name: str, active: bool):
     db.session.flush()
     log_change(actor, row, "service_code.update", before=before, after=snapshot(row, ("name", "active")))
     return row
+
+
+def add_service_code(actor, data: dict):
+    """The bureau adds a code the national payment standard introduced (README §6.1, data not code)."""
+    from sqlalchemy import func
+    from portal.cases.models import ServiceCode
+    code = data["code"]
+    existing = db.session.execute(db.select(ServiceCode).filter_by(code=code)).scalar_one_or_none()
+    if existing is not None:
+        raise Refused(f"服務碼 {code}（{existing.name}）已在表中，請直接修改該列。", field="code")
+    last = db.session.execute(db.select(func.max(ServiceCode.sort_order))).scalar() or 0
+    row = ServiceCode(code=code, name=data["name"].strip(), family=code[0], service_type=data["service_type"],
+                      unit_label=data["unit_label"].strip(), active=True, sort_order=last + 1)
+    db.session.add(row)
+    db.session.flush()
+    log_change(actor, row, "service_code.create",
+               after=snapshot(row, ("code", "name", "family", "service_type", "unit_label")))
+    return row

@@ -165,9 +165,14 @@ def _case_due(case, cal, now_day):
         return ("回覆期限", case.pending_referral.answer_due)
     if case.state == "PLAN_APPROVED" and case.plan_approved_on and not case.first_service_on:
         return ("首次服務", rules.first_service_due(case.plan_approved_on, cal=cal))
-    if case.state in ("IN_SERVICE", "SUSPENDED", "A_ACCEPTED"):
+    if case.state in ("IN_SERVICE", "SUSPENDED", "A_ACCEPTED", "PLAN_APPROVED"):
+        # The earlier of the next phone visit and the next home visit (§5.3 R-CMD-04, Q09): an overdue
+        # phone visit must not hide behind a home visit due months later.
         dues = ops.visit_dues(case)
-        return ("家訪", dues["home"]) if dues["home"] else None
+        found = [(day, label) for label, day in (("家訪", dues["home"]), ("電訪", dues["phone"])) if day]
+        if found:
+            day, label = min(found)
+            return (label, day)
     return None
 
 

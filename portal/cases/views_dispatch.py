@@ -19,7 +19,7 @@ from portal.cases.settings import SCAN_MAX_BYTES, setting
 from portal.cases.views import (A_ROLES, B_ROLES, CASE_READERS, DECIDERS, attempt, bp, is_case_unit, load_case,
                                 today)
 from portal.extensions import db
-from portal.htmx import redirect_to, render
+from portal.htmx import is_htmx, redirect_to, render
 from portal.orgs.models import Organisation
 from portal.settings.operations import office_calendar
 
@@ -294,6 +294,8 @@ def change_candidate(change_id):
     """htmx: why the unit picked as the new provider stands where it stands."""
     req = load_change(change_id)
     require(is_case_unit(req.case))
+    if not is_htmx():  # the fragment belongs to the form page; a plain request gets the page
+        return redirect_to(url_for("cases.change_edit", change_id=req.id))
     rec = _recommendation(req.case, req.dispatch.service_type, exclude=[req.dispatch.organisation_id])
     chosen = rec.row_for(request.args.get("new_org_id", type=int) or 0)
     return render("cases/change_form.html", block="candidate", req=req, rec=rec, chosen=chosen,

@@ -14,7 +14,7 @@ from portal.cases import operations as ops
 from portal.cases import rules
 from portal.cases.dispatch import latest_ratings, offers_of
 from portal.cases.forms import (CaseManagerForm, EvaluationForm, PauseDecisionForm, PauseRequestForm,
-                                ProviderServiceForm, ServiceCodeForm)
+                                NewServiceCodeForm, ProviderServiceForm, ServiceCodeForm)
 from portal.cases.models import (CaseManagerProfile, PauseRequest, ProviderEvaluation,
                                  ProviderService, SERVICE_TYPES, ServiceCode, period_label)
 from portal.cases.settings import PAUSE_NOTICE_DAYS, setting
@@ -38,7 +38,10 @@ def _a_units():
 
 def _unit_status(org, day):
     blockers = referral_blockers(org, day)
-    return {"org": org, "capacity": ops.capacity_of(org.id), "blockers": blockers,
+    pending = db.session.execute(db.select(PauseRequest).where(PauseRequest.organisation_id == org.id,
+                                                               PauseRequest.state == "SUBMITTED")
+                                 .order_by(PauseRequest.id.desc())).scalars().first()
+    return {"org": org, "capacity": ops.capacity_of(org.id), "blockers": blockers, "pending": pending,
             "paused_since": ops.paused_since(org.id, day),
             "upcoming": next((e for k, e in sorted(ops.pause_events(org.id), key=lambda x: x[1])
                               if k == "pause" and e > day), None)}
@@ -238,10 +241,15 @@ def provider_services():
     if request.method == "POST":
         require(can_edit)
         target_id = request.form.get("org_id", type=int)
+        if target_id is None and current_user.role in roles.B_ROLES:
+            target_id = current_user.organisation_id  # a B unit declares its own services
         target = next((o for o in orgs if o.id == target_id), None)
+        if target is None and target_id is not None:
+            abort(404)  # not a B unit this user may declare for
         if target is None:
-            abort(404)
-        if form.validate_on_submit():
+            form.validate_on_submit()
+            form.service_type.errors = list(form.service_type.errors) + ["請選擇要更新的服務單位。"]
+        elif form.validate_on_submit():
             data = {"capacity": form.capacity.data, "accepting": form.accepting.data, "note": form.note.data,
                     "codes": [c for c in (form.codes.data or []) if c in {x.code for x in catalogue
                                                                           if x.service_type == form.service_type.data}]}
@@ -282,9 +290,16 @@ def provider_service_delete(service_id):
 @roles_required(roles.ADMIN, roles.BUREAU_OFFICER)
 def service_code_list():
     service_codes.ensure_default_codes()
-    rows = db.session.execute(db.select(ServiceCode).order_by(ServiceCode.sort_order, ServiceCode.code)).scalars().all()
     db.session.commit()
-    return render("cases/service_codes.html", rows=rows, types=SERVICE_TYPES)
+    form = NewServiceCodeForm()
+    if form.validate_on_submit():
+        response = attempt(lambda: ops.add_service_code(current_user, form.data), form=form,
+                           success=f"已新增服務碼 {form.code.data}。", then=url_for("cases.service_code_list"))
+        if response:
+            return response
+    rows = db.session.execute(db.select(ServiceCode).order_by(ServiceCode.sort_order, ServiceCode.code)).scalars().all()
+    return render("cases/service_codes.html", rows=rows, types=SERVICE_TYPES, form=form,
+                  status=422 if form.errors else 200)
 
 
 @bp.route("/service-codes/<int:code_id>", methods=["POST"])

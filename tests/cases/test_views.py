@@ -265,6 +265,7 @@ def test_pause_request_screens(client, world, login, app_ctx):
     assert client.post(f"/dispatch-pauses/{req.id}/decide", data={"decision": "approve"}).status_code == 403
     login(world.users[roles.BUREAU_OFFICER])
     assert "暫停派案申請待審" in client.get("/").get_data(as_text=True)
+    assert "暫停派案申請中" in client.get("/dispatch-pauses").get_data(as_text=True)   # §4.2 PAUSE_REQUESTED
     with _freeze(date(2025, 3, 7)):
         assert client.post(f"/dispatch-pauses/{req.id}/decide", data={"decision": "approve"}).status_code == 303
     login(world.users[roles.CARE_MANAGER])
@@ -323,3 +324,96 @@ def test_service_codes_and_capacity_pages(client, world, login, app_ctx):
     login(world.users[roles.A_UNIT_HEAD])
     page = client.get("/case-managers").get_data(as_text=True)
     assert world.users[roles.A_CASE_MANAGER].full_name in page
+
+
+def test_provider_services_scope_for_b_units(client, world, login, app_ctx):
+    """A B head declares for its own unit without naming it; another unit's row is not found (404),
+    a bureau officer must say which unit."""
+    from portal.cases.models import ProviderService
+    theirs = ProviderService(organisation_id=world.orgs["b_other"].id, service_type="home_care", capacity=2)
+    db.session.add(theirs)
+    db.session.commit()
+    login(world.users[roles.B_HEAD])
+    assert client.post("/provider-services", data={"service_type": "family_care", "capacity": 4,
+                                                    "accepting": "y"}).status_code == 303
+    mine = db.session.execute(db.select(ProviderService).filter_by(organisation_id=world.orgs["b"].id)).scalar_one()
+    assert mine.capacity == 4
+    assert client.post(f"/provider-services/{theirs.id}/delete").status_code == 404
+    assert db.session.get(ProviderService, theirs.id) is not None
+    login(world.users[roles.BUREAU_OFFICER])
+    response = client.post("/provider-services", data={"service_type": "family_care", "capacity": 4})
+    assert response.status_code == 422 and "請選擇要更新的服務單位" in response.get_data(as_text=True)
+
+
+def test_change_candidate_fragment_without_htmx_gives_the_form_page(client, world, login, app_ctx):
+    case = new_case(world, stage="served")
+    req = ops.start_change_request(cm(world), case.dispatches[0], today=D)
+    db.session.commit()
+    login(world.users[roles.A_CASE_MANAGER])
+    response = client.get(f"/changes/{req.id}/candidate")
+    assert response.status_code in (302, 303) and response.headers["Location"].endswith(f"/changes/{req.id}/edit")
+    assert client.get(f"/changes/{req.id}/candidate", headers={"HX-Request": "true"}).status_code == 200
+
+
+def test_case_list_shows_the_earlier_of_phone_and_home_visit(client, world, login, app_ctx):
+    """A phone visit due next month must not hide behind a home visit due in six months (R-CMD-04, Q09)."""
+    case = new_case(world, stage="served")
+    ops.record_visit(cm(world), case, "home", D, "家訪：確認照顧計畫", today=D)
+    db.session.commit()
+    login(world.users[roles.A_CASE_MANAGER])
+    with _freeze(D + timedelta(days=45)):
+        page = client.get("/cases").get_data(as_text=True)
+    row = page.split(case.client.name, 1)[1].split("</tr>", 1)[0]
+    assert "電訪" in row and "114年4月3日" in row and "已逾期" in row
+
+
+def test_recorded_ranking_shown_to_a_unit_and_bureau_not_to_the_provider(client, world, login, app_ctx):
+    """派案資訊透明化 (R-AB-01): the list the case manager saw is kept with the dispatch and shown."""
+    case = new_case(world, stage="served")
+    d = case.dispatches[0]
+    assert d.ranking
+    db.session.commit()
+    for user, shown in ((world.users[roles.A_CASE_MANAGER], True), (officer(world), True),
+                        (world.users[roles.B_HEAD], False)):
+        login(user)
+        page = client.get(f"/dispatches/{d.id}").get_data(as_text=True)
+        assert ("派案時的建議名單" in page) is shown, user.role
+        if shown:
+            assert "選定" in page and d.ranking[0]["reasons"][0] in page
+        assert ("回覆與服務" in page) is (user.role == roles.B_HEAD)   # served: only the provider still acts here
+
+
+def test_bureau_adds_a_service_code_that_plans_can_use(client, world, login, app_ctx):
+    """B/C/D/G codes are data (README §6.1): a new code of the payment standard is entered at 服務碼."""
+    from portal.cases import codes as service_codes
+    from portal.cases.models import ServiceCode
+    login(officer(world))
+    page = client.post("/service-codes", data={"code": "ba01", "name": "重複", "service_type": "home_care",
+                                               "unit_label": "次"}).get_data(as_text=True)
+    assert "已在表中" in page and 'value="重複"' in page
+    page = client.post("/service-codes", data={"code": "X1", "name": "錯誤碼", "service_type": "home_care",
+                                               "unit_label": "次"}).get_data(as_text=True)
+    assert "服務碼格式" in page and 'value="錯誤碼"' in page
+    response = client.post("/service-codes", data={"code": "ba99", "name": "測試新照顧碼", "service_type": "home_care",
+                                                   "unit_label": "次"})
+    assert response.status_code == 303
+    row = db.session.execute(db.select(ServiceCode).filter_by(code="BA99")).scalar_one()
+    assert row.family == "B" and row.active
+    assert "BA99" in {c.code for c in service_codes.active_codes()}
+    from portal.auditlog.models import AuditLogEntry
+    assert db.session.execute(db.select(AuditLogEntry).filter_by(action="service_code.create")).scalars().first()
+    login(world.users[roles.A_CASE_MANAGER])
+    assert client.post("/service-codes", data={"code": "BA25", "name": "不可", "service_type": "home_care",
+                                               "unit_label": "次"}).status_code == 403
+
+
+def test_case_page_links_the_open_change_request_instead_of_starting_another(client, world, login, app_ctx):
+    case = new_case(world, stage="served")
+    d = case.dispatches[0]
+    db.session.commit()
+    login(world.users[roles.A_CASE_MANAGER])
+    assert f"/dispatches/{d.id}/change" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    client.post(f"/dispatches/{d.id}/change")
+    req = db.session.execute(db.select(ChangeRequest).filter_by(dispatch_id=d.id)).scalar_one()
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/dispatches/{d.id}/change" not in page and f'href="/changes/{req.id}"' in page and "更換申請（草稿）" in page
