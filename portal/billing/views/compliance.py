@@ -159,6 +159,7 @@ def staff_change(staff_change_id):
     if request.method == "GET":
         form.version.data = change.version
     if request.method == "POST":
+        require(is_decider() or can_edit(change.organisation_id))  # readers never act (§十五(四))
         action = request.form.get("action")
         try:
             if action in ("approve", "reject"):

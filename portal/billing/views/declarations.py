@@ -48,13 +48,14 @@ def declarations(home_id):
 def declaration_month(home_id, month):
     """A month's declaration: the draft computed from the records, or the submitted one."""
     org = get_home_or_404(home_id)
+    if request.method == "POST":
+        require(is_head(org.id))  # before anything else: only the home's head declares (R-GU-04)
     month = parse_month(month)
     declaration = _month_declaration(org.id, month)
     if declaration is not None and declaration.status != "draft":
         return redirect_to(url_for("billing.declaration", declaration_id=declaration.id))
     today = clock.today()
     if request.method == "POST":
-        require(is_head(org.id))
         try:
             declaration = ops.submit_declaration(current_user, org.id, month, cal=_cal())
         except TransitionNotAllowed as exc:
@@ -290,3 +291,4 @@ def profile(home_id):
                 flash("請款資料已儲存。", "success")
                 return redirect_to(url_for("billing.profile", home_id=org.id))
     return render("billing/profile.html", org=org, form=form, profile=current, editable=can_edit(org.id))
+

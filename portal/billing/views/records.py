@@ -255,6 +255,9 @@ def correction(correction_id):
     if request.method == "GET":
         form.version.data = correction.version
     if request.method == "POST":
+        # Only the bureau's deciders and the home's own staff act here; readers (the chief, care
+        # managers, the guidance unit: seed 003 §十五(四)) are refused whatever the action.
+        require(is_decider() or can_edit(correction.organisation_id))
         action = request.form.get("action")
         try:
             if action in ("approve", "reject"):
