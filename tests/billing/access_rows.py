@@ -57,6 +57,9 @@ GET  billing.declaration_xlsx           200      200      200      200      200 
 GET  billing.draft_summary_pdf          200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
 GET  billing.draft_items_pdf            200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
 GET  billing.draft_xlsx                 200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
+GET  billing.letter_pdf                 200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
+GET  billing.client_receipts_pdf        200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
+GET  billing.client_receipt_pdf         200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
 
 ## carer compliance and staff changes
 GET  billing.compliance_overview        200      200      200      200      200      403      403      403      200      200      200      403      login
