@@ -74,6 +74,8 @@ GET  billing.staff_change_new           403      403      403      403      403 
 POST billing.staff_change_new           403      403      403      403      403      403      403      403      ok/404   ok/404   403/404  403      login
 GET  billing.staff_change               200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
 POST billing.staff_change               ok       ok       403      403      403      403      403      403      403/404  403/404  403/404  403      login
+GET  billing.staff_change_letter_pdf    200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
+GET  billing.opening_hours_letter_pdf   200      200      200      200      200      403      403      403      200/404  200/404  200/404  403      login
 """
 
 # The decisions are what the rows are about: a unit (or the guidance unit) must never approve its own

@@ -129,3 +129,33 @@ def test_receipts_of_a_month_in_progress_are_drafts(client, world, home, login, 
         empty = _flat(_pdf_text(tmp_path, client.get(f"/billing/homes/{home.id}/receipts/2025-02.pdf").data, "e.pdf"))
     assert "草稿" in text and "實收新台幣零元整" in text          # 長照低收入戶: 0 % co-payment
     assert "沒有出席紀錄" in empty
+
+
+def test_staff_change_and_opening_hours_letters(client, world, home, login, app_ctx, tmp_path):
+    """The letters behind two filings the seed requires without a form (forms-and-pdfs.md §8)."""
+    from portal.billing import operations as ops
+    from portal.billing.models import OpeningHoursFiling
+    head = world.users[roles.B_HEAD]
+    with clock.freeze(datetime(2025, 2, 3, 9)):
+        carer = ops.save_carer(head, home.id, None, {"name": "黃阿嬌", "role": "substitute",
+                                                     "registration_no": "LTC-9"})
+        change = ops.submit_staff_change(head, home.id, kind="replace", person_out=carer, person_in_name="張美玲",
+                                         person_in_role="substitute", effective_on=date(2025, 3, 10),
+                                         reason="黃阿嬌因家庭因素離職")
+    db.session.commit()
+    filing = db.session.execute(db.select(OpeningHoursFiling).filter_by(organisation_id=home.id)).scalar_one()
+    login(head)
+    assert "列印人事異動函" in client.get(f"/billing/staff-changes/{change.id}").get_data(as_text=True)
+    assert "報備函 PDF" in client.get(f"/billing/homes/{home.id}/opening-hours").get_data(as_text=True)
+    staff = _flat(_pdf_text(tmp_path, client.get(f"/billing/staff-changes/{change.id}/letter.pdf").data, "s.pdf"))
+    for text in (f"{home.name}函", "發文日期：中華民國114年2月3日", "主旨：本單位擬自114年3月10日起辦理家庭托顧人員異動（人員更替）",
+                 "事實發生前三十日", "黃阿嬌（替代照顧者，長照人員登錄LTC-9）", "張美玲（替代照顧者）",
+                 "異動原因：黃阿嬌因家庭因素離職", "CPR／CPCR／BLS", "（機構印信）"):
+        assert text in staff, text
+    hours = _flat(_pdf_text(tmp_path, client.get(f"/billing/opening-hours/{filing.id}/letter.pdf").data, "h.pdf"))
+    for text in ("檢送本單位自113年12月1日起之收托時間，請備查", "週一、二、三、四、五", "08:00～18:00", "10小時",
+                 "衛生局已備查"):
+        assert text in hours, text
+    login(world.users[roles.GUIDANCE_STAFF])      # not guiding this home
+    assert client.get(f"/billing/staff-changes/{change.id}/letter.pdf").status_code == 404
+    assert client.get(f"/billing/opening-hours/{filing.id}/letter.pdf").status_code == 404
