@@ -10,6 +10,7 @@ from datetime import date
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from portal import clock
 from portal.auth import roles
@@ -163,7 +164,8 @@ def home(home_id):
         .group_by(ServiceDay.day)).all())
     admissions = db.session.execute(
         db.select(CareAdmission).where(CareAdmission.organisation_id == org.id)
-        .order_by(CareAdmission.ended_on.is_not(None), CareAdmission.admitted_on.desc())).scalars().all()
+        .order_by(CareAdmission.ended_on.is_not(None), CareAdmission.admitted_on.desc())
+        .options(selectinload(CareAdmission.client))).scalars().all()
     declaration = db.session.execute(db.select(Declaration).filter_by(
         organisation_id=org.id, service_month=month)).scalar_one_or_none()
     pending_corrections = db.session.execute(db.select(func.count(CorrectionRequest.id)).filter_by(
