@@ -159,3 +159,42 @@ def test_staff_change_and_opening_hours_letters(client, world, home, login, app_
     login(world.users[roles.GUIDANCE_STAFF])      # not guiding this home
     assert client.get(f"/billing/staff-changes/{change.id}/letter.pdf").status_code == 404
     assert client.get(f"/billing/opening-hours/{filing.id}/letter.pdf").status_code == 404
+
+
+def test_a_client_without_a_priced_level_never_breaks_the_month(client, world, home, login, app_ctx, tmp_path):
+    """Admitted 「尚未評估」 (no CMS level: not subsidised, decisions Q18) and served: the month is
+    declared without that client, whose receipt shows the days as self-paid at the home's own fees;
+    nothing fails (a real gap in the bureau's rate table answers 409 with the missing rate named)."""
+    _prices(world)
+    paid = admit(world, welfare_status="general", cms_level=6)
+    unassessed = admit(world, cms_level=None)
+    for day in weekdays(MARCH, 3):
+        record(world, paid, day)
+        record(world, unassessed, day, bath=True)
+    login(world.users[roles.B_HEAD])
+    with clock.freeze(datetime(2025, 4, 2, 9)):
+        page = client.get(f"/billing/homes/{home.id}/declarations/2025-03")
+        receipts = client.get(f"/billing/homes/{home.id}/receipts/2025-03.pdf")
+    assert page.status_code == 200 and receipts.status_code == 200
+    declaration = _submit(client, login, world, home)
+    assert declaration.totals["declared"] == 3 * 1130
+    mine = next(r for r in documents.client_receipts(home, MARCH, today=date(2025, 4, 3))
+                if r.client.id == unassessed.client_id)
+    assert mine.subsidy == 0 and mine.self_pay == 3 * 200                      # baths at 200, self-paid
+    assert any("依單位收費標準自費" in l.label and l.units == 3 for l in mine.lines)
+
+
+def test_a_gap_in_the_rate_table_is_named_not_a_500(client, world, home, login, app_ctx, monkeypatch):
+    from portal.billing import pricing
+    a = admit(world, welfare_status="general", cms_level=6)
+    record(world, a, date(2025, 3, 3))
+
+    def gap(self, item, cms_level, day):
+        raise pricing.MissingRate(f"{day:%Y-%m-%d} 無「{item}」（第{cms_level}級）之價格，請於費率表補登。")
+    monkeypatch.setattr(pricing.RateBook, "price", gap)
+    login(world.users[roles.B_HEAD])
+    with clock.freeze(datetime(2025, 4, 2, 9)):
+        page = client.get(f"/billing/homes/{home.id}/declarations/2025-03")
+        fragment = client.get(f"/billing/homes/{home.id}/receipts/2025-03.pdf", headers={"HX-Request": "true"})
+    assert page.status_code == 409 and "2025-03-03 無「full_day」（第6級）之價格" in page.get_data(as_text=True)
+    assert fragment.status_code == 409 and "無法計價" in fragment.get_data(as_text=True)

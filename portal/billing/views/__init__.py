@@ -16,6 +16,7 @@ from portal import clock
 from portal.auth import roles
 from portal.auth.access import roles_required
 from portal.billing import rules
+from portal.billing.pricing import MissingRate
 from portal.billing.models import (CareAdmission, CorrectionRequest, Declaration, OpeningHoursFiling, ServiceDay,
                                    StaffChange, can_edit_home)
 from portal.extensions import db
@@ -116,6 +117,18 @@ def billing_globals():
     return {"month_key": month_key, "can_edit": can_edit, "is_head": is_head, "is_decider": is_decider,
             "relation_label": relation_label, "welfare_label": welfare_label, "days_text": days_text,
             "care_rows": rules.CARE_ROWS, "non_care_rows": rules.NON_CARE_ROWS}
+
+
+@bp.errorhandler(MissingRate)
+def missing_rate(error):
+    """A day priced without a rate (the bureau's table has a gap) is explained, not a 500."""
+    from flask import render_template
+    from markupsafe import escape
+    db.session.rollback()
+    text = f"{error.args[0] if error.args else error} 補登後即可計算申報金額與收據（費率表由衛生局維護）。"
+    if request.headers.get("HX-Request"):
+        return f'<div class="flash error" role="alert">無法計價：{escape(text)}</div>', 409
+    return render_template("error.html", code=409, title="無法計價", text=text), 409
 
 
 @bp.route("/")
