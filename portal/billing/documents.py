@@ -171,3 +171,101 @@ def xlsx_export(doc: DeclarationDoc, *, full_ids: bool) -> bytes:
         ("各月份申報清單", month_rows, [22, 30, 30, 20]),
         ("服務費用項目清冊", items, [10, 12, 13, 14, 30, 9, 22, 8, 6, 10, 10, 12, 10]),
     ])
+
+
+# --- the client's receipt (收據, seed 003 §十四(六)2) -------------------------------------------------
+
+@dataclass
+class ReceiptLine:
+    """One charged item of a client's month: a service code at one price, ratio and standing."""
+
+    code: str
+    label: str
+    item: str
+    price: int
+    ratio_text: str
+    welfare_status: str
+    note: str            # why part of it is self-paid, if any
+    units: int = 0
+    amount: int = 0      # price × units
+    subsidy: int = 0     # claimed from the bureau
+    copay: int = 0       # 部分負擔
+    self_pay: int = 0    # 自費 (over the quota, or not subsidised)
+    days: tuple = ()
+
+    @property
+    def charged(self) -> int:
+        return self.copay + self.self_pay
+
+
+@dataclass
+class ClientReceipt:
+    """What the home collects from one client for one month (開立載明收費項目之收據, §十四(六)2):
+    the co-payments (floored, §十二(三)) and what the client pays in full (§九(一)5–6)."""
+
+    org: object
+    client: Client
+    month: date
+    lines: list
+    draft: bool
+
+    @property
+    def number(self) -> str:
+        return f"{self.org.id:03d}-{roc_compact_month(self.month)}-{self.client.id:05d}"
+
+    @property
+    def amount(self):
+        return sum(l.amount for l in self.lines)
+
+    @property
+    def subsidy(self):
+        return sum(l.subsidy for l in self.lines)
+
+    @property
+    def copay(self):
+        return sum(l.copay for l in self.lines)
+
+    @property
+    def self_pay(self):
+        return sum(l.self_pay for l in self.lines)
+
+    @property
+    def charged(self):
+        return self.copay + self.self_pay
+
+
+def client_receipts(org, month: date, client_id: int | None = None, *, today: date | None = None) -> list:
+    """The month's receipts of a home's clients (one per client with an attended day), priced from the
+    records as the declaration prices them (same rates, quota and rounding); a month not yet over is
+    a draft."""
+    month = rules.month_start(month)
+    today = today or clock.today()
+    priced = pricing.price_month(org.id, month, client_id=client_id)
+    by_client: dict = {}
+    for p, info in priced:
+        u = p.unit
+        if not u.subsidised:
+            note = info.reason or "不予補助，全額自付"
+        elif p.self_pay:
+            note = "超過核定長照服務額度部分自付"
+        else:
+            note = ""
+        key = (u.code, u.item, u.price, str(rules.as_ratio(u.ratio)), u.welfare_status, note)
+        lines = by_client.setdefault(u.client_id, {})
+        line = lines.get(key)
+        if line is None:
+            line = lines[key] = ReceiptLine(u.code, info.label, u.item, u.price, key[3], u.welfare_status, note)
+        line.units += 1
+        line.amount += u.price
+        line.subsidy += p.subsidy
+        line.copay += p.copay
+        line.self_pay += p.self_pay
+        line.days += (u.day.day,)
+    clients = {c.id: c for c in db.session.execute(
+        db.select(Client).where(Client.id.in_(by_client))).scalars()} if by_client else {}
+    draft = today < rules.next_month(month)
+    receipts = []
+    for cid, lines in by_client.items():
+        ordered = sorted(lines.values(), key=lambda l: (rules.ITEM_ORDER.get(l.item, 9), l.code, l.note))
+        receipts.append(ClientReceipt(org, clients[cid], month, ordered, draft))
+    return sorted(receipts, key=lambda r: (r.client.name, r.client.id))

@@ -572,7 +572,7 @@ def decide_correction(actor, correction: CorrectionRequest, *, approve: bool, no
     if not approve and not (note or "").strip():
         raise Refused("不核准時請填寫原因。", field="note")
     if approve:
-        data = dict(correction.proposed)
+        data = _normalise(correction.proposed)  # every record field, even from an older, shorter proposal
         data["start_time"], data["end_time"] = _parse_hhmm(data.get("start_time")), _parse_hhmm(data.get("end_time"))
         admission = correction.admission
         record = db.session.execute(db.select(ServiceDay).filter_by(

@@ -21,7 +21,7 @@ from decimal import Decimal
 from portal.billing import rules
 from portal.billing import settings as billing_settings
 from portal.billing.models import (
-    CareAdmission, CopayRatio, Declaration, DeclarationLine, ServiceDay, ServicePrice, SubsidyChange,
+    ITEM_LABELS, CareAdmission, CopayRatio, Declaration, DeclarationLine, ServiceDay, ServicePrice, SubsidyChange,
 )
 from portal.extensions import db
 
@@ -235,7 +235,16 @@ def units_for_days(days: list[ServiceDay], options: PricingOptions, book: RateBo
         ratio = book.ratio(welfare, record.day)
         items = [record.kind] + (["bath"] if record.bath else []) + (["dinner"] if record.dinner else [])
         for item in items:
-            price = book.price(item, facts.get("cms_level"), record.day)
+            try:
+                price = book.price(item, facts.get("cms_level"), record.day)
+            except MissingRate:
+                if standing.subsidised:
+                    raise  # a gap in the bureau's rate table: say so (the views show the message)
+                # Not subsidised and no national price for the client's level (not assessed, level 1):
+                # nothing is declared; the home charges its own filed fee standard (§12.6), not modelled.
+                level = facts.get("cms_level")
+                price = Price("—", item, level, f"{ITEM_LABELS.get(item, item)}（無給付價格，依單位收費標準自費）",
+                              0, record.day, None, "")
             extra = item in ("bath", "dinner")
             unit = rules.ServiceUnit(
                 client_id=record.client_id, day=record.day, item=item, code=price.code, price=price.price,

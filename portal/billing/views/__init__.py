@@ -10,11 +10,13 @@ from datetime import date
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from portal import clock
 from portal.auth import roles
 from portal.auth.access import roles_required
 from portal.billing import rules
+from portal.billing.pricing import MissingRate
 from portal.billing.models import (CareAdmission, CorrectionRequest, Declaration, OpeningHoursFiling, ServiceDay,
                                    StaffChange, can_edit_home)
 from portal.extensions import db
@@ -117,6 +119,18 @@ def billing_globals():
             "care_rows": rules.CARE_ROWS, "non_care_rows": rules.NON_CARE_ROWS}
 
 
+@bp.errorhandler(MissingRate)
+def missing_rate(error):
+    """A day priced without a rate (the bureau's table has a gap) is explained, not a 500."""
+    from flask import render_template
+    from markupsafe import escape
+    db.session.rollback()
+    text = f"{error.args[0] if error.args else error} 補登後即可計算申報金額與收據（費率表由衛生局維護）。"
+    if request.headers.get("HX-Request"):
+        return f'<div class="flash error" role="alert">無法計價：{escape(text)}</div>', 409
+    return render_template("error.html", code=409, title="無法計價", text=text), 409
+
+
 @bp.route("/")
 @roles_required(*READERS)
 def index():
@@ -163,7 +177,8 @@ def home(home_id):
         .group_by(ServiceDay.day)).all())
     admissions = db.session.execute(
         db.select(CareAdmission).where(CareAdmission.organisation_id == org.id)
-        .order_by(CareAdmission.ended_on.is_not(None), CareAdmission.admitted_on.desc())).scalars().all()
+        .order_by(CareAdmission.ended_on.is_not(None), CareAdmission.admitted_on.desc())
+        .options(selectinload(CareAdmission.client))).scalars().all()
     declaration = db.session.execute(db.select(Declaration).filter_by(
         organisation_id=org.id, service_month=month)).scalar_one_or_none()
     pending_corrections = db.session.execute(db.select(func.count(CorrectionRequest.id)).filter_by(

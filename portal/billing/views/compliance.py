@@ -159,6 +159,7 @@ def staff_change(staff_change_id):
     if request.method == "GET":
         form.version.data = change.version
     if request.method == "POST":
+        require(is_decider() or can_edit(change.organisation_id))  # readers never act (§十五(四))
         action = request.form.get("action")
         try:
             if action in ("approve", "reject"):
@@ -236,3 +237,74 @@ def opening_hours_decide(filing_id):
     if not back.startswith("/") or back.startswith("//"):  # only our own pages
         back = url_for("billing.opening_hours", home_id=filing.organisation_id)
     return redirect_to(back)
+
+
+# --- the letters behind the filings (forms-and-pdfs.md §8) ---------------------------------------------
+
+def _letter(org, **context):
+    from portal.pdf import pdf_response
+    return pdf_response("pdf/billing_filing_letter.html", f"{context['title']}-{org.name}.pdf", org=org, **context)
+
+
+@bp.route("/staff-changes/<int:staff_change_id>/letter.pdf")
+@roles_required(*READERS)
+def staff_change_letter_pdf(staff_change_id):
+    """人事異動函: filed at least 30 days before the change and approved by the bureau (§十四(二)5)."""
+    from portal.filters import roc
+    change = get_or_404(StaffChange, staff_change_id)
+    out = change.person_out
+    rows = [("異動類別", change.kind_label), ("生效日期", roc(change.effective_on))]
+    if out is not None:
+        rows.append(("異動（離職）人員", f"{out.name}（{out.role_label}"
+                     + (f"，長照人員登錄 {out.registration_no}" if out.registration_no else "") + "）"))
+    if change.person_in_name:
+        from portal.billing.models import CARER_ROLE_LABELS
+        rows.append(("新任人員", change.person_in_name + (f"（{CARER_ROLE_LABELS.get(change.person_in_role, '')}）"
+                                                       if change.person_in_role else "")))
+    effective = f"{change.effective_on.year - 1911}年{change.effective_on.month}月{change.effective_on.day}日"
+    items = [f"依{county_name()}家庭托顧服務實施計畫第十四點(二)5 規定：「人事異動應於事實發生前三十日函文本局核准，方可異動。」"
+             f"本案預定生效日為{effective}，本函於{roc(change.submitted_on)}送出。",
+             "異動內容如下：",
+             f"異動原因：{change.reason}"]
+    attachments = None
+    if change.person_in_name:
+        items.append("新任人員之長照人員登錄資料、CPR／CPCR／BLS 有效期限內之完訓證明及年度健康檢查紀錄影本如附件。")
+        attachments = "新任人員資格、急救訓練證明及健康檢查紀錄影本"
+    status = {"approved": "衛生局已核准", "rejected": "衛生局不予核准", "withdrawn": "單位已撤回"}.get(change.status)
+    if status and change.decided_at:
+        from portal.filters import roc_dt
+        status += f"（{roc_dt(change.decided_at)}）" + (f"：{change.decision_note}" if change.decision_note else "")
+    return _letter(change.organisation, title="人事異動函", letter_date=change.submitted_on,
+                   subject=f"本單位擬自{effective}起辦理家庭托顧人員異動（{change.kind_label}），請　核准。",
+                   items=items, rows=rows, table_after=1, attachments=attachments, status_text=status,
+                   record_ref=f"人事異動 {change.id}", version=change.version)
+
+
+@bp.route("/opening-hours/<int:filing_id>/letter.pdf")
+@roles_required(*READERS)
+def opening_hours_letter_pdf(filing_id):
+    """收托時間備查: the opening hours filed with the bureau before service (§十四(一), R-CAPF-03)."""
+    from portal.filters import roc
+    filing = get_or_404(OpeningHoursFiling, filing_id)
+    org = db.session.get(Organisation, filing.organisation_id)
+    hours = rules.hours_between(filing.opens, filing.closes)
+    rows = [("收托日", filing.weekdays_label), ("收托時間", f"{filing.opens:%H:%M}～{filing.closes:%H:%M}"),
+            ("每日時數", f"{rules._fmt_hours(hours)} 小時"), ("實施日期", roc(filing.effective_from))]
+    items = [f"依{county_name()}家庭托顧服務實施計畫第十四點(一)規定：「每日服務人數含家托員之失能家屬不得超過四人；"
+             "除失能家屬外，每週五天，以十小時為原則，至多十二小時，收托時間需事前報本局備查。」",
+             "本單位收托時間如下：",
+             "實施後如有變更，將另行函報。"]
+    submitted = filing.submitted_at.astimezone(clock.TAIPEI).date()
+    status = {"filed": "衛生局已備查", "rejected": "衛生局退回", "superseded": "已由較新之報備取代"}.get(filing.status)
+    if status and filing.decided_at:
+        from portal.filters import roc_dt
+        status += f"（{roc_dt(filing.decided_at)}）" + (f"：{filing.decision_note}" if filing.decision_note else "")
+    return _letter(org, title="收托時間報備函", letter_date=submitted,
+                   subject=f"檢送本單位自{roc(filing.effective_from)}起之收托時間，請　備查。",
+                   items=items, rows=rows, table_after=1, attachments=None, status_text=status,
+                   record_ref=f"收托時間 {filing.id}", version=filing.version)
+
+
+def county_name():
+    from portal.settings.operations import county_profile
+    return county_profile().county_name

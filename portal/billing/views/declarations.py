@@ -48,13 +48,14 @@ def declarations(home_id):
 def declaration_month(home_id, month):
     """A month's declaration: the draft computed from the records, or the submitted one."""
     org = get_home_or_404(home_id)
+    if request.method == "POST":
+        require(is_head(org.id))  # before anything else: only the home's head declares (R-GU-04)
     month = parse_month(month)
     declaration = _month_declaration(org.id, month)
     if declaration is not None and declaration.status != "draft":
         return redirect_to(url_for("billing.declaration", declaration_id=declaration.id))
     today = clock.today()
     if request.method == "POST":
-        require(is_head(org.id))
         try:
             declaration = ops.submit_declaration(current_user, org.id, month, cal=_cal())
         except TransitionNotAllowed as exc:
@@ -290,3 +291,54 @@ def profile(home_id):
                 flash("請款資料已儲存。", "success")
                 return redirect_to(url_for("billing.profile", home_id=org.id))
     return render("billing/profile.html", org=org, form=form, profile=current, editable=can_edit(org.id))
+
+
+# --- the cover letter (請款函) and the clients' receipts (收據) ----------------------------------------
+
+@bp.route("/declarations/<int:declaration_id>/letter.pdf")
+@roles_required(*READERS)
+def letter_pdf(declaration_id):
+    """The formal letter sent with the receipt and the summary by the 10th (seed 003 §十二; decisions
+    Q14: the letter and the summary are both produced); a draft until the payment is requested."""
+    from portal.filters import roc
+    doc = _doc_for(declaration_id=declaration_id)
+    declaration = doc.declaration
+    ref, version = _ref(doc)
+    returned = [v for v in declaration.versions if v.outcome == "returned" and v.number < doc.version_no]
+    resubmission = "；".join(f"第 {v.number} 版於{roc(v.outcome_at.astimezone(clock.TAIPEI).date())}退回"
+                             + (f"：{v.outcome_note}" if v.outcome_note else "") for v in returned)
+    letter_date = declaration.receipt_date if declaration.status not in ("draft", "submitted") else None
+    return pdf_response("pdf/billing_letter.html", f"請款函-{doc.org.name}-{doc.fee_month_text}.pdf", doc=doc,
+                        t=doc.totals, amount=doc.totals["total"], words=rules.chinese_numerals(doc.totals["total"]),
+                        draft=doc.draft or declaration.status == "submitted", record_ref=ref, version=version,
+                        letter_date=letter_date, resubmission=resubmission)
+
+
+def _receipts_pdf(org, month, client_id=None):
+    receipts = documents.client_receipts(org, month, client_id)
+    name = f"家庭托顧服務收據-{org.name}-{documents.roc_compact_month(month)}"
+    if client_id is not None and receipts:
+        name += f"-{receipts[0].client.name}"
+    return pdf_response("pdf/billing_copay_receipt.html", name + ".pdf", receipts=receipts, month=month,
+                        profile=documents.profile_for(org.id), words=rules.chinese_numerals,
+                        draft=clock.today() < rules.next_month(month),  # the month is not over yet
+                        record_ref=f"收據 {org.id}-{documents.roc_compact_month(month)}",
+                        days_text=documents.days_text, welfare_label=documents.welfare_label,
+                        ratio_percent=documents.ratio_percent)
+
+
+@bp.route("/homes/<int:home_id>/receipts/<month>.pdf")
+@roles_required(*READERS)
+def client_receipts_pdf(home_id, month):
+    """Every client's receipt of a month (開立載明收費項目之收據, seed 003 §十四(六)2), one page each."""
+    org = get_home_or_404(home_id)
+    return _receipts_pdf(org, parse_month(month))
+
+
+@bp.route("/admissions/<int:admission_id>/receipts/<month>.pdf")
+@roles_required(*READERS)
+def client_receipt_pdf(admission_id, month):
+    """One client's receipt of a month."""
+    from portal.billing.models import CareAdmission
+    admission = get_or_404(CareAdmission, admission_id)
+    return _receipts_pdf(admission.organisation, parse_month(month), admission.client_id)

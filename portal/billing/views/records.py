@@ -7,12 +7,14 @@ from datetime import date, time, timedelta
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.auth.access import get_or_404, require, roles_required
 from portal.billing import operations as ops
 from portal.billing import pricing, rules
+from portal.billing import settings as billing_settings
 from portal.billing.forms import CorrectionForm, DayRowForm, DecisionForm, FamilyCountForm
 from portal.billing.models import CareAdmission, CorrectionRequest, HomeDay, ServiceDay
 from portal.clients.models import Client
@@ -44,7 +46,8 @@ def _admissions_on(org_id, day):
     return db.session.execute(
         db.select(CareAdmission).where(CareAdmission.organisation_id == org_id, CareAdmission.admitted_on <= day,
                                        (CareAdmission.ended_on.is_(None)) | (CareAdmission.ended_on >= day))
-        .join(Client, Client.id == CareAdmission.client_id).order_by(Client.name, Client.id)).scalars().all()
+        .join(Client, Client.id == CareAdmission.client_id).order_by(Client.name, Client.id)
+        .options(contains_eager(CareAdmission.client), selectinload(CareAdmission.changes))).scalars().all()
 
 
 def _week_counts(org_id, day):
@@ -56,7 +59,7 @@ def _week_counts(org_id, day):
         .group_by(ServiceDay.client_id)).all())
 
 
-def _row(admission, day, record, opening, week_counts, form=None):
+def _row(admission, day, record, opening, week_counts, form=None, rules_in_force=None):
     if form is None:
         form = DayRowForm(prefix=f"r{admission.id}", formdata=None, meta={"csrf": False})
         if record is not None:
@@ -66,7 +69,9 @@ def _row(admission, day, record, opening, week_counts, form=None):
         else:
             form.start_time.data = opening.opens if opening else DEFAULT_OPEN
             form.end_time.data = opening.closes if opening else DEFAULT_CLOSE
-    return Row(admission, form, record, pricing.day_standing(admission, day), week_counts.get(admission.client_id, 0))
+    policy, excluded = rules_in_force or (None, None)
+    return Row(admission, form, record, pricing.day_standing(admission, day, policy=policy, excluded=excluded),
+               week_counts.get(admission.client_id, 0))
 
 
 def _sheet(org, day):
@@ -77,7 +82,8 @@ def _sheet(org, day):
     records = {r.client_id: r for r in db.session.execute(
         db.select(ServiceDay).filter_by(organisation_id=org.id, day=day)).scalars()}
     weeks = _week_counts(org.id, day)
-    rows = [_row(a, day, records.get(a.client_id), opening, weeks) for a in admissions]
+    in_force = (billing_settings.eligibility_policy(), billing_settings.excluded_relations())  # read once a sheet
+    rows = [_row(a, day, records.get(a.client_id), opening, weeks, rules_in_force=in_force) for a in admissions]
     home_day = db.session.execute(db.select(HomeDay).filter_by(organisation_id=org.id, day=day)).scalar_one_or_none()
     attended = sum(1 for r in records.values() if r.attended)
     family = home_day.family_count if home_day else 0
@@ -255,6 +261,9 @@ def correction(correction_id):
     if request.method == "GET":
         form.version.data = correction.version
     if request.method == "POST":
+        # Only the bureau's deciders and the home's own staff act here; readers (the chief, care
+        # managers, the guidance unit: seed 003 §十五(四)) are refused whatever the action.
+        require(is_decider() or can_edit(correction.organisation_id))
         action = request.form.get("action")
         try:
             if action in ("approve", "reject"):
