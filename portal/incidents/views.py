@@ -943,7 +943,10 @@ def stats_export_xlsx():
         title = f"異常事件清冊及統計－{first.year - 1911}年全年（xlsx）"
     else:
         title = f"異常事件清冊及統計－{first.year - 1911}年{first.month:02d}月（xlsx）"
-    job = enqueue(current_user, XLSX_KIND, {"month": first.isoformat(), "months": 12 if whole_year else 1}, title)
+    months = 12 if whole_year else 1
+    log_change(current_user, None, "incident.exported", entity_type="incidents", entity_id=None,
+               after={"month": first, "months": months, "format": "xlsx"})
+    job = enqueue(current_user, XLSX_KIND, {"month": first.isoformat(), "months": months}, title)  # commits
     return redirect_to(url_for("jobs.show", job_id=job.id))
 
 
