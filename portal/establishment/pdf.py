@@ -65,6 +65,12 @@ def page_breaks(outline) -> set:
     return breaks
 
 
+def _service_items() -> dict:
+    from portal.establishment.settings import SERVICE_ITEMS
+    from portal.settings.registry import get_setting
+    return {code: label for code, label in get_setting(SERVICE_ITEMS)}
+
+
 def plan_context(plan, content, uploads, area_names, submission=None):
     facts = checks.PlanFacts(content=content, uploads=uploads, area_names=area_names or {})
     years, totals = checks.projection(content)
@@ -75,7 +81,7 @@ def plan_context(plan, content, uploads, area_names, submission=None):
     draft_ids = {f["id"] for f in uploads.get("contract_draft", [])}
     contract_review = next((r for r in reversed(plan.contract_reviews) if r.attachment_id in draft_ids), None)
     return dict(
-        org_chart=checks.org_chart(content), contract_review=contract_review, contract_has_draft=bool(draft_ids), plan=plan, content=content, outline=OUTLINE, by_key=BY_KEY, page_breaks=page_breaks(OUTLINE), uploads=uploads, facts=facts,
+        service_items=_service_items(), org_chart=checks.org_chart(content), contract_review=contract_review, contract_has_draft=bool(draft_ids), plan=plan, content=content, outline=OUTLINE, by_key=BY_KEY, page_breaks=page_breaks(OUTLINE), uploads=uploads, facts=facts,
         name=checks.institution_name(content), basic=basic, cover=cover, plan_date=plan_date,
         demand=checks.demand_table(content, area_names or {}), budget=checks.budget_totals(content),
         funding_total=checks.funding_total(content), projection=totals, years=years,
