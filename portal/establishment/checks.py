@@ -13,6 +13,7 @@ class PlanFacts:
     content: dict                      # key -> section data
     uploads: dict                      # slot -> [{"filename", "note"}]
     area_names: dict = field(default_factory=dict)   # area id -> name
+    contract_status: str = ""          # the bureau's decision on the contract draft now uploaded (參、六)
 
 
 def uploads_by_slot(attachments) -> dict:
@@ -25,7 +26,8 @@ def uploads_by_slot(attachments) -> dict:
 
 
 def plan_facts(plan, area_names, content=None) -> "PlanFacts":
-    return PlanFacts(content if content is not None else plan.content(), uploads_by_slot(plan.attachments), area_names)
+    return PlanFacts(content if content is not None else plan.content(), uploads_by_slot(plan.attachments), area_names,
+                     plan.contract_status)
 
 
 def _blank(value):
@@ -209,6 +211,9 @@ def section_problems(key: str, facts: PlanFacts) -> list:
             problems.append(f"三年業務預估尚缺：{'、'.join(blank_rows)}。")
         if year1_clients(c) <= 0:
             problems.append("請填寫第一年預估收案人數（決定居服督導人數）。")
+    elif key == "contract":
+        if facts.contract_status == "revise":
+            problems.append("衛生局審查服務契約草案為「需修正」：請依審查說明修正後，上傳修正後的草案。")
     elif key == "att_lease":
         ok = lease_ok(c)
         if ok is False:

@@ -174,6 +174,7 @@ def sniff_type(head: bytes) -> str | None:
 def add_attachment(actor, plan, slot: str, filename: str, content: bytes, *, note: str = "",
                    images_only=False, many=True) -> m.PlanAttachment:
     _require_author(actor, plan)
+    _lock(plan, shared=True)  # not into a version being frozen by a colleague's 送件
     _require_editable(plan)
     if not content:
         raise Refused("請選擇要上傳的檔案。", field="file")
@@ -184,10 +185,13 @@ def add_attachment(actor, plan, slot: str, filename: str, content: bytes, *, not
     if mime is None or (images_only and mime == "application/pdf"):
         allowed = "PNG 或 JPEG 圖片" if images_only else "PDF、PNG 或 JPEG"
         raise Refused(f"檔案格式不符，請上傳 {allowed}。", field="file")
+    digest = hashlib.sha256(content).hexdigest()
+    same = next((a for a in plan.live_attachments() if a.slot == slot and a.sha256 == digest), None)
+    if same is not None:
+        return same  # the same file again (a double click, a retry after a dropped connection): kept once
     if not many:
         for old in [a for a in plan.live_attachments() if a.slot == slot]:
             old.removed_at = clock.now()
-    digest = hashlib.sha256(content).hexdigest()
     stored = f"{uuid.uuid4().hex}{'.pdf' if mime == 'application/pdf' else '.png' if mime == 'image/png' else '.jpg'}"
     (upload_dir() / stored).write_bytes(content)
     att = m.PlanAttachment(plan=plan, slot=slot, filename=(filename or "upload")[-200:], stored_name=stored,
@@ -201,6 +205,7 @@ def add_attachment(actor, plan, slot: str, filename: str, content: bytes, *, not
 
 def remove_attachment(actor, plan, att: m.PlanAttachment):
     _require_author(actor, plan)
+    _lock(plan, shared=True)
     _require_editable(plan)
     if att.plan_id != plan.id or att.removed_at is not None:
         return
@@ -286,6 +291,7 @@ def receive_plan(actor, plan, case_number: str, received_on, *, seen_version=Non
 
 def add_comment(actor, plan, section_key: str, body: str) -> m.PlanComment:
     _require_reviewer(actor)
+    _lock(plan, shared=True)  # a colleague returning the plan at this moment: the comment is in that round or refused
     if plan.status != m.RECEIVED:
         raise TransitionNotAllowed("只能對審查中的計畫書提出意見（請先收案）。")
     if section_key not in BY_KEY:

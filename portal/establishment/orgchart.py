@@ -6,6 +6,7 @@ by templates/establishment/_org_chart.svg.html for the screen and the PDF alike.
 Structure (R-ORG-01..04): 機構負責人 → 業務負責人 → 居服督導 → 照服員; 行政人員 and any role the applicant
 added to the duties table sit beside 居服督導 under the business lead.
 """
+import re
 from dataclasses import dataclass, field
 
 from portal.establishment import rules
@@ -35,6 +36,22 @@ class Box:
     @property
     def cx(self):
         return self.x + self.w / 2
+
+    @property
+    def title_runs(self):
+        return runs(self.title)
+
+    @property
+    def line_runs(self):
+        return [runs(line) for line in self.lines]
+
+
+_RUN = re.compile(r"([\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)")
+
+
+def runs(text: str) -> list:
+    """[(text, is_latin)]: Latin runs are drawn in the Times-metric serif, the rest in Kai (seed 004 壹、三)."""
+    return [(part, bool(_RUN.fullmatch(part))) for part in _RUN.split(text) if part]
 
 
 @dataclass

@@ -7,6 +7,7 @@ so page numbers and the table of contents stay right.
 """
 import base64
 import io
+import re
 
 from flask import render_template
 
@@ -65,6 +66,12 @@ def page_breaks(outline) -> set:
     return breaks
 
 
+def _service_items() -> dict:
+    from portal.establishment.settings import SERVICE_ITEMS
+    from portal.settings.registry import get_setting
+    return {code: label for code, label in get_setting(SERVICE_ITEMS)}
+
+
 def plan_context(plan, content, uploads, area_names, submission=None):
     facts = checks.PlanFacts(content=content, uploads=uploads, area_names=area_names or {})
     years, totals = checks.projection(content)
@@ -75,7 +82,7 @@ def plan_context(plan, content, uploads, area_names, submission=None):
     draft_ids = {f["id"] for f in uploads.get("contract_draft", [])}
     contract_review = next((r for r in reversed(plan.contract_reviews) if r.attachment_id in draft_ids), None)
     return dict(
-        org_chart=checks.org_chart(content), contract_review=contract_review, contract_has_draft=bool(draft_ids), plan=plan, content=content, outline=OUTLINE, by_key=BY_KEY, page_breaks=page_breaks(OUTLINE), uploads=uploads, facts=facts,
+        service_items=_service_items(), org_chart=checks.org_chart(content), contract_review=contract_review, contract_has_draft=bool(draft_ids), plan=plan, content=content, outline=OUTLINE, by_key=BY_KEY, page_breaks=page_breaks(OUTLINE), uploads=uploads, facts=facts,
         name=checks.institution_name(content), basic=basic, cover=cover, plan_date=plan_date,
         demand=checks.demand_table(content, area_names or {}), budget=checks.budget_totals(content),
         funding_total=checks.funding_total(content), projection=totals, years=years,
@@ -84,14 +91,47 @@ def plan_context(plan, content, uploads, area_names, submission=None):
         submission=submission)
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+_LATIN = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
+def latin_spans(html: str) -> str:
+    """Wrap every run of Latin text of the body in <span class="latin">.
+
+    Seed 004 壹、三 asks for 標楷體 for Chinese and Times New Roman for English. With the Times-metric font
+    first in the font list, every line mixes two fonts' ascents and descents and grows from 17.5 pt (14 pt ×
+    1.25) to 18.7 pt; with Kai first and the Latin runs in spans of line-height 1 (which never raise a line),
+    lines are exactly 14 × 1.25 pt apart (measured by tests/establishment/test_views.py). Text inside <svg>
+    (the org chart) and <style> is left alone."""
+    start = html.find("<body")
+    if start < 0:
+        return html
+    cut = html.index(">", start) + 1
+    head, sep, body = html[:cut], "", html[cut:]
+    out, skip = [], 0
+    for part in _TAG.split(body):
+        if part.startswith("<"):
+            name = part[1:].split()[0].split(">")[0].lower() if len(part) > 2 else ""
+            if name in ("svg", "style", "script"):
+                skip += 1
+            elif name in ("/svg", "/style", "/script"):
+                skip = max(0, skip - 1)
+            out.append(part)
+        elif skip or not part.strip():
+            out.append(part)
+        else:
+            out.append(_LATIN.sub(lambda m: f'<span class="latin">{m.group(0)}</span>', part))
+    return head + sep + "".join(out)
+
+
 def plan_pdf(plan, submission=None, area_names=None) -> bytes:
     from pypdf import PdfReader, PdfWriter, Transformation
     content = submission.content if submission else plan.content()
     summaries = submission.attachments if submission else [a.summary() for a in plan.live_attachments()]
     uploads = _prepare_uploads(plan, summaries)
     ctx = plan_context(plan, content, uploads, area_names, submission)
-    html = render_template("pdf/establishment_plan.html", for_pdf=True,
-                           draft=submission is None and plan.editable, **ctx)
+    html = latin_spans(render_template("pdf/establishment_plan.html", for_pdf=True,
+                                       draft=submission is None and plan.editable, **ctx))
     document = html_to_document(html)
     anchors = {}
     for index, page in enumerate(document.pages):

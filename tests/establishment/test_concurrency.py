@@ -178,3 +178,16 @@ def test_a_save_and_a_colleagues_submit_at_once_do_not_cross(race_server, world,
         assert frozen == text
     else:
         assert "不能修改" in replies[0].text and frozen != text
+
+
+def test_the_same_file_uploaded_twice_is_kept_once(client, world, login, plan, app_ctx):
+    from portal.establishment.demo_content import demo_image
+    import io
+    login(world.users[roles.APPLICANT])
+    image = demo_image("平面圖")
+    for _ in range(2):
+        client.post(f"/establishment/plans/{plan.id}/uploads/att_floor_plan", content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(image), "平面圖.png")})
+    files = [a for a in fresh(m.EstablishmentPlan, plan.id).live_attachments() if a.slot == "att_floor_plan"]
+    assert len(files) == 1
+    assert count_rows(AuditLogEntry, action="establishment.upload") == 1

@@ -142,3 +142,21 @@ def test_two_reviewers_decide_the_contract_at_once(race_server, world, app_ctx, 
     assert len(p.contract_reviews) == 1
     loser = next(pg for pg in pages if not pg.flashes("success"))
     assert "已將服務契約審查為" in " ".join(loser.flashes("error"))
+
+
+def test_a_draft_to_revise_keeps_the_checklist_open_until_replaced(client, world, login, plan, app_ctx):
+    _received(world, plan)
+    officer, applicant = world.users[roles.BUREAU_OFFICER], world.users[roles.APPLICANT]
+    ops.review_contract(officer, plan, "revise", attachment_id=plan.contract_draft().id, seen_review_id=0,
+                        note="第 8 條請修正")
+    ops.return_plan(officer, plan, "請修正契約")
+    db.session.commit()
+    login(applicant)
+    client.post(f"/establishment/plans/{plan.id}/submit")
+    assert fresh(m.EstablishmentPlan, plan.id).status == m.RETURNED  # refused: the contract is still 需修正
+    page = client.get(f"/establishment/plans/{plan.id}").get_data(as_text=True)
+    assert "上傳修正後的草案" in page
+    client.post(f"/establishment/plans/{plan.id}/uploads/contract_draft", content_type="multipart/form-data",
+                data={"file": (io.BytesIO(demo_image("契約修正版")), "契約修正版.png")})
+    client.post(f"/establishment/plans/{plan.id}/submit")
+    assert fresh(m.EstablishmentPlan, plan.id).status == m.RECEIVED

@@ -253,6 +253,45 @@ def test_plan_pdf_format(client, world, login, plan, app_ctx, tmp_path):
         fonts = {c["fontname"].split("+")[-1] for p in pdf.pages[:6] for c in p.chars}
         assert any("UKai" in f for f in fonts) and any("Liberation-Serif" in f for f in fonts)
     _check_orientation_and_toc(path)
+    _check_body_typography(path)
+
+
+def _check_body_typography(path):
+    """Seed 004 壹、三(三): body 14 pt, line spacing 1.25 (17.5 pt from line to line), 0.5 line (8.75 pt) before
+    and after each paragraph (26.25 pt from a paragraph's last line to the next one's first), justified;
+    Chinese in the Kai font's traditional face, Latin in the Times-metric serif."""
+    import pdfplumber
+    from pypdf import PdfReader
+    reader = PdfReader(path)
+    first = reader.get_destination_page_number(reader.named_destinations["s-q_s1"])
+    last = reader.get_destination_page_number(reader.named_destinations["s-fees"])
+
+    def body_lines(page):
+        lines = {}
+        for c in page.chars:
+            if abs(c["size"] - 14) < 0.2 and c["top"] < page.height - 2.5 * CM:
+                lines.setdefault(round(c["bottom"], 1), []).append(c)
+        return lines
+    with pdfplumber.open(path) as pdf:
+        # the fullest page of running text among the quality documents
+        page = max(pdf.pages[first:last], key=lambda p: len(body_lines(p)))
+        lines = body_lines(page)
+        kai = sorted(b for b, chars in lines.items() if any("UKai" in c["fontname"] for c in chars))
+        gaps = [round(b - a, 2) for a, b in zip(kai, kai[1:]) if b - a < 40]  # (not across the 12 pt 訂定日期)
+        assert gaps and all(abs(g - 17.5) < 0.2 or abs(g - 26.25) < 0.2 for g in gaps), gaps
+        assert sum(abs(g - 17.5) < 0.2 for g in gaps) >= 10 and any(abs(g - 26.25) < 0.2 for g in gaps)
+        right = page.width - 2 * CM
+        ends = [max(c["x1"] for c in page.chars if abs(c["bottom"] - b) < 3) for b in kai]
+        flush = sum(1 for x in ends if right - x < 1.5)
+        assert flush >= len(ends) / 4, (flush, len(ends))  # full lines reach the right margin (justified)
+        fonts = {}
+        for p in pdf.pages:
+            for c in p.chars:
+                if c["text"].strip() and c["top"] < p.height - 2.5 * CM:
+                    kind = "latin" if c["text"].isascii() else "cjk"
+                    fonts.setdefault(kind, set()).add(c["fontname"].split("+")[-1])
+        assert fonts["cjk"] <= {"AR-PL-UKai-TW", "DejaVu-Sans"}, fonts["cjk"]  # ☐/☑ only from DejaVu
+        assert fonts["latin"] == {"Liberation-Serif"}, fonts["latin"]
 
 
 def _check_orientation_and_toc(path):
