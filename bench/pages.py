@@ -13,7 +13,6 @@ import gzip
 import statistics
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -84,10 +83,7 @@ def resolve(app):
             values["item_id"] = db.session.execute(db.select(AuditItem.id).filter_by(template_version_id=row[1])
                                                    .order_by(AuditItem.id)).scalars().first()
         values["home_id"] = org_of("b1head")
-        from portal.billing.models import Declaration
-        month = db.session.execute(db.select(Declaration.service_month).filter_by(organisation_id=values["home_id"])
-                                   .order_by(Declaration.service_month.desc())).scalars().first()
-        values["month"] = f"{month or (clock.today().replace(day=1) - timedelta(days=1)):%Y-%m}"
+        values["month"] = f"{clock.today():%Y-%m}"   # the month being recorded: the declaration as it builds up
         from portal.reports.models import ResultReport
         values["report_id"] = db.session.execute(db.select(ResultReport.id).filter_by(organisation_id=values["home_id"])
                                                  .order_by(ResultReport.service_year.desc())).scalars().first()
