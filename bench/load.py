@@ -32,7 +32,7 @@ MIX = {
     "chief": ["/", "/changes", "/incidents/board"],
     "caremgr": ["/", "/clients?q=張", "/cases"],
     "supervisor": ["/", "/cases"],
-    "auditor": ["/", "/audits/"],
+    "auditor": ["/", "/audits"],
 }
 FRAGMENT = {"/clients?q=陳", "/clients?q=林", "/clients?q=王", "/clients?q=張"}
 
