@@ -64,7 +64,8 @@ def resolve(app):
             return db.session.execute(db.select(User.organisation_id).filter_by(username=username)).scalar()
         try:
             from portal.establishment.models import EstablishmentPlan
-            values["plan_id"] = db.session.execute(db.select(EstablishmentPlan.id).order_by(EstablishmentPlan.id)).scalars().first()
+            values["plan_id"] = db.session.execute(
+                db.select(EstablishmentPlan.id).order_by(EstablishmentPlan.id)).scalars().first()
         except Exception:
             pass
         from portal.cases.models import Case, CarePlan, CarePlanItem
@@ -75,9 +76,11 @@ def resolve(app):
         if row:
             values["case_id"], values["service_type"] = row
         from portal.audits.models import Audit, AuditAssignment, AuditItem
-        row = first(db.select(Audit.id, Audit.template_version_id).join(AuditAssignment, AuditAssignment.audit_id == Audit.id)
+        row = first(db.select(Audit.id, Audit.template_version_id)
+                    .join(AuditAssignment, AuditAssignment.audit_id == Audit.id)
                     .join(User, User.id == AuditAssignment.user_id)
-                    .where(User.username == "auditor", Audit.status.in_(("scheduled", "in_progress"))).order_by(Audit.id))
+                    .where(User.username == "auditor", Audit.status.in_(("scheduled", "in_progress")))
+                    .order_by(Audit.id))
         if row:
             values["audit_id"] = row[0]
             values["item_id"] = db.session.execute(db.select(AuditItem.id).filter_by(template_version_id=row[1])
