@@ -10,6 +10,7 @@ requests/s, latency p50/p95/p99 and errors (any status other than 200, or a conn
 With several targets the users are spread over them (what a reverse proxy in front of N instances does).
 """
 import argparse
+import gzip
 import http.client
 import random
 import re
@@ -17,7 +18,7 @@ import statistics
 import sys
 import threading
 import time
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 # Who the 50 users are (a county's mix: mostly unit staff, some bureau staff) and what each of them opens.
 USERS = ["a1cm", "a1cm", "a2cm", "a1head", "b1head", "b2head", "b3head", "b3staff", "b4head", "officer",
@@ -31,7 +32,7 @@ MIX = {
     "chief": ["/", "/changes", "/incidents/board"],
     "caremgr": ["/", "/clients?q=張", "/cases"],
     "supervisor": ["/", "/cases"],
-    "auditor": ["/", "/audits/"],
+    "auditor": ["/", "/audits"],
 }
 FRAGMENT = {"/clients?q=陳", "/clients?q=林", "/clients?q=王", "/clients?q=張"}
 
@@ -60,9 +61,11 @@ class User(threading.Thread):
             try:
                 if self.conn is None:
                     self.connect()
-                self.conn.request(method, path, body=body, headers=headers)
+                self.conn.request(method, quote(path, safe="/?=&"), body=body, headers=headers)
                 response = self.conn.getresponse()
                 data = response.read()
+                if response.headers.get("Content-Encoding") == "gzip":
+                    data = gzip.decompress(data)
                 break
             except (ConnectionError, http.client.HTTPException, OSError):
                 self.conn = None

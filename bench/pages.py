@@ -13,7 +13,6 @@ import gzip
 import statistics
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -65,7 +64,8 @@ def resolve(app):
             return db.session.execute(db.select(User.organisation_id).filter_by(username=username)).scalar()
         try:
             from portal.establishment.models import EstablishmentPlan
-            values["plan_id"] = db.session.execute(db.select(EstablishmentPlan.id).order_by(EstablishmentPlan.id)).scalars().first()
+            values["plan_id"] = db.session.execute(
+                db.select(EstablishmentPlan.id).order_by(EstablishmentPlan.id)).scalars().first()
         except Exception:
             pass
         from portal.cases.models import Case, CarePlan, CarePlanItem
@@ -76,18 +76,17 @@ def resolve(app):
         if row:
             values["case_id"], values["service_type"] = row
         from portal.audits.models import Audit, AuditAssignment, AuditItem
-        row = first(db.select(Audit.id, Audit.template_version_id).join(AuditAssignment, AuditAssignment.audit_id == Audit.id)
+        row = first(db.select(Audit.id, Audit.template_version_id)
+                    .join(AuditAssignment, AuditAssignment.audit_id == Audit.id)
                     .join(User, User.id == AuditAssignment.user_id)
-                    .where(User.username == "auditor", Audit.status.in_(("scheduled", "in_progress"))).order_by(Audit.id))
+                    .where(User.username == "auditor", Audit.status.in_(("scheduled", "in_progress")))
+                    .order_by(Audit.id))
         if row:
             values["audit_id"] = row[0]
             values["item_id"] = db.session.execute(db.select(AuditItem.id).filter_by(template_version_id=row[1])
                                                    .order_by(AuditItem.id)).scalars().first()
         values["home_id"] = org_of("b1head")
-        from portal.billing.models import Declaration
-        month = db.session.execute(db.select(Declaration.service_month).filter_by(organisation_id=values["home_id"])
-                                   .order_by(Declaration.service_month.desc())).scalars().first()
-        values["month"] = f"{month or (clock.today().replace(day=1) - timedelta(days=1)):%Y-%m}"
+        values["month"] = f"{clock.today():%Y-%m}"   # the month being recorded: the declaration as it builds up
         from portal.reports.models import ResultReport
         values["report_id"] = db.session.execute(db.select(ResultReport.id).filter_by(organisation_id=values["home_id"])
                                                  .order_by(ResultReport.service_year.desc())).scalars().first()

@@ -47,7 +47,7 @@ def documents(app):
     from portal.audits.models import Audit
     from portal.billing.models import Declaration
     from portal.cases.models import ChangeRequest
-    from portal.establishment.models import EstablishmentPlan, PlanSection
+    from portal.establishment.models import PlanSection
     from portal.incidents.models import Incident, IncidentReport
     from portal.reports.models import ReportPhoto
     from sqlalchemy import func

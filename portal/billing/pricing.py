@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from portal.billing import rules
 from portal.billing import settings as billing_settings
+from sqlalchemy.orm import joinedload, selectinload
+
 from portal.billing.models import (
     ITEM_LABELS, CareAdmission, CopayRatio, Declaration, DeclarationLine, ServiceDay, ServicePrice, SubsidyChange,
 )
@@ -215,7 +217,10 @@ def service_days_of_month(org_id: int, month: date, client_id: int | None = None
     stmt = (db.select(ServiceDay)
             .where(ServiceDay.organisation_id == org_id, ServiceDay.attended.is_(True),
                    ServiceDay.day >= rules.month_start(month), ServiceDay.day <= rules.month_end(month))
-            .order_by(ServiceDay.day, ServiceDay.client_id))
+            .order_by(ServiceDay.day, ServiceDay.client_id)
+            # pricing reads each day's admission, its subsidy changes and the client: load them with the days
+            .options(selectinload(ServiceDay.admission).selectinload(CareAdmission.changes),
+                     selectinload(ServiceDay.admission).joinedload(CareAdmission.client)))
     if client_id is not None:
         stmt = stmt.where(ServiceDay.client_id == client_id)
     return list(db.session.execute(stmt).scalars())

@@ -148,7 +148,8 @@ def index():
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
     from portal.cases.hooks import CASE_LOADS
     rows = db.session.execute(stmt.order_by(Case.updated_at.desc(), Case.id.desc()).limit(PAGE_SIZE)
-                              .offset((page - 1) * PAGE_SIZE).options(*CASE_LOADS, selectinload(Case.referrals))
+                              .offset((page - 1) * PAGE_SIZE)
+                              .options(*CASE_LOADS, selectinload(Case.visits), selectinload(Case.referrals))
                               ).scalars().all()
     areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()
     cal, now_day = office_calendar(), today()

@@ -216,7 +216,8 @@ def changes():
     elif state == "open" or not state:
         stmt = stmt.where(ChangeRequest.state.not_in(("WITHDRAWN", "COMPLETED")))
     rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc()).limit(200)
-                              .options(joinedload(ChangeRequest.case).joinedload(Case.client),   # one query, not 4 a row
+                              # case, client and units joined: one query, not four a row
+                              .options(joinedload(ChangeRequest.case).joinedload(Case.client),
                                        joinedload(ChangeRequest.case).joinedload(Case.a_unit),
                                        joinedload(ChangeRequest.dispatch).joinedload(Dispatch.organisation),
                                        joinedload(ChangeRequest.new_org))).scalars().all()

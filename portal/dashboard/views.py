@@ -15,12 +15,20 @@ from portal.settings.models import OfficeDayOverride
 bp = Blueprint("dashboard", __name__)
 
 
+# At county scale an A unit can have 1,500 open items and the bureau hundreds: the page lists the most
+# urgent ones (overdue first, then by due date) and counts the rest by area (issue 10: light pages).
+SHOWN_ITEMS = 100
+
+
 @bp.route("/")
 def home():
     now = clock.now()
     items = collect_action_items(current_user, now)
-    return render("dashboard/home.html", block="items", items=items,
-                  overdue=sum(1 for i in items if i.overdue))
+    hidden = {}
+    for item in items[SHOWN_ITEMS:]:
+        hidden[item.area or "其他"] = hidden.get(item.area or "其他", 0) + 1
+    return render("dashboard/home.html", block="items", items=items[:SHOWN_ITEMS], total=len(items),
+                  hidden=hidden, overdue=sum(1 for i in items if i.overdue))
 
 
 @bp.route("/healthz")
