@@ -181,6 +181,7 @@ def round_score_sheets(job, params, progress):
         writer = PdfWriter()
         for index, audit in enumerate(audits, start=1):
             name = f"{roc_date(audit.scheduled_on)} {audit.organisation.name}"
+            progress((index - 1) * 97 // len(audits), f"正在產生第 {index}／{len(audits)} 份評分表（{audit.organisation.name}）")
             writer.append(PdfReader(io.BytesIO(score_sheet_pdf(audit))), outline_item=name)
             progress(index * 97 // len(audits), f"已產生 {index}／{len(audits)} 份評分表（{audit.organisation.name}）")
         writer.add_metadata({"/Title": f"查核評分表－{label}"})

@@ -246,6 +246,7 @@ def month_pdfs(job, params, progress):
                 doc = documents.declaration_doc(org, declaration.service_month, declaration)
                 stem = f"{_zip_name(org.name)}-{doc.fee_month_text}"
                 for label, render in (("附件2申報總表", summary_pdf), ("附件1領款收據", receipt_pdf)):
+                    progress(done * 98 // total, f"正在產生第 {done + 1}／{total} 份文件（{org.name}{label[:3]}）")
                     archive.writestr(f"{stem}-{label}.pdf", render(doc))
                     done += 1
                     progress(done * 98 // total, f"已產生 {done}／{total} 份文件（{org.name}）")
