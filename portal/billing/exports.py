@@ -23,7 +23,7 @@ from portal.calendar import roc_slash_month, roc_year_month
 from portal.errors import Refused
 from portal.extensions import db
 from portal.jobs.context import acting_as
-from portal.jobs.registry import JobResult, job_handler
+from portal.jobs.registry import JobResult, form_id, job_handler
 from portal.orgs.models import Organisation
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,7 +65,7 @@ def scoped_home(user, value):
     """A home id from the form, if it is one the user may read; 404 otherwise (another unit's home)."""
     if value in (None, ""):
         return None
-    home_id = _int(value)
+    home_id = form_id(value)
     if home_id is None or not db.session.execute(
             readable_home_ids(user).where(Organisation.id == home_id)).first():
         abort(404)

@@ -12,14 +12,7 @@ from portal.auth.access import scoped
 from portal.errors import Refused
 from portal.extensions import db
 from portal.jobs.context import acting_as
-from portal.jobs.registry import JobResult, job_handler
-
-
-def _int(value):
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+from portal.jobs.registry import JobResult, form_id, job_handler
 
 
 def _plan(user, plan_id):
@@ -31,10 +24,10 @@ def _plan(user, plan_id):
 
 def start_plan_pdf(user, form):
     from portal.establishment import checks
-    plan = _plan(user, _int(form.get("plan_id")))
+    plan = _plan(user, form_id(form.get("plan_id")))
     if plan is None:
         abort(404)
-    number = _int(form.get("version")) if form.get("version") else None
+    number = form_id(form.get("version")) if form.get("version") else None
     if form.get("version") and not any(s.number == number for s in plan.submissions):
         abort(404)
     name = checks.institution_name(plan.content()) or "設立計畫書"
