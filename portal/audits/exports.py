@@ -29,7 +29,7 @@ from portal.calendar import roc_date
 from portal.errors import Refused
 from portal.extensions import db
 from portal.jobs.context import acting_as
-from portal.jobs.registry import JobResult, job_handler
+from portal.jobs.registry import JobResult, form_id, job_handler
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR = 2017
@@ -44,7 +44,7 @@ def _int(value):
 
 def scoped_round(user, value) -> AuditRound:
     """The round named in the form, if the user may see it; 404 otherwise."""
-    round_id = _int(value)
+    round_id = form_id(value)
     row = None if round_id is None else db.session.execute(
         scoped(AuditRound, user).where(AuditRound.id == round_id)).scalar_one_or_none()
     if row is None:
@@ -181,6 +181,7 @@ def round_score_sheets(job, params, progress):
         writer = PdfWriter()
         for index, audit in enumerate(audits, start=1):
             name = f"{roc_date(audit.scheduled_on)} {audit.organisation.name}"
+            progress((index - 1) * 97 // len(audits), f"正在產生第 {index}／{len(audits)} 份評分表（{audit.organisation.name}）")
             writer.append(PdfReader(io.BytesIO(score_sheet_pdf(audit))), outline_item=name)
             progress(index * 97 // len(audits), f"已產生 {index}／{len(audits)} 份評分表（{audit.organisation.name}）")
         writer.add_metadata({"/Title": f"查核評分表－{label}"})

@@ -23,7 +23,7 @@ from portal.calendar import roc_slash_month, roc_year_month
 from portal.errors import Refused
 from portal.extensions import db
 from portal.jobs.context import acting_as
-from portal.jobs.registry import JobResult, job_handler
+from portal.jobs.registry import JobResult, form_id, job_handler
 from portal.orgs.models import Organisation
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,7 +65,7 @@ def scoped_home(user, value):
     """A home id from the form, if it is one the user may read; 404 otherwise (another unit's home)."""
     if value in (None, ""):
         return None
-    home_id = _int(value)
+    home_id = form_id(value)
     if home_id is None or not db.session.execute(
             readable_home_ids(user).where(Organisation.id == home_id)).first():
         abort(404)
@@ -246,6 +246,7 @@ def month_pdfs(job, params, progress):
                 doc = documents.declaration_doc(org, declaration.service_month, declaration)
                 stem = f"{_zip_name(org.name)}-{doc.fee_month_text}"
                 for label, render in (("附件2申報總表", summary_pdf), ("附件1領款收據", receipt_pdf)):
+                    progress(done * 98 // total, f"正在產生第 {done + 1}／{total} 份文件（{org.name}{label[:3]}）")
                     archive.writestr(f"{stem}-{label}.pdf", render(doc))
                     done += 1
                     progress(done * 98 // total, f"已產生 {done}／{total} 份文件（{org.name}）")

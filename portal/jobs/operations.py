@@ -92,8 +92,11 @@ def _claim(job_id) -> Job | None:
     return db.session.get(Job, job_id) if updated else None
 
 
-def _set_progress(job_id, percent, note):
-    db.session.execute(db.update(Job).where(Job.id == job_id, Job.state == "running").values(
+def _set_progress(job_id, percent, note, attempt=None):
+    condition = [Job.id == job_id, Job.state == "running"]
+    if attempt is not None:  # an orphaned run (its worker declared dead) must not move the new run's bar
+        condition.append(Job.attempts == attempt)
+    db.session.execute(db.update(Job).where(*condition).values(
         progress=max(0, min(100, int(percent))), progress_note=(note or "")[:200], heartbeat_at=clock.utcnow()))
     db.session.commit()
 
@@ -103,13 +106,14 @@ def run_job(job_id: int) -> None:
     job = _claim(job_id)
     if job is None:
         return
-    attempt = job.attempts
     definition = job_kind(job.kind)
+    attempt = job.attempts
     beat = _Heartbeat(current_app._get_current_object(), job_id)
     beat.start()
     try:
-        result = definition.handler(job, dict(job.params or {}), lambda p, note="": _set_progress(job_id, p, note))
-        relative = f"{job.id:08d}/{_safe_name(result.filename)}"
+        result = definition.handler(job, dict(job.params or {}),
+                                    lambda p, note="": _set_progress(job_id, p, note, attempt))
+        relative = f"{job_id:08d}/{_safe_name(result.filename)}"
         target = storage_dir() / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write to a temporary name and rename: a retried job replaces, never duplicates, its file.
@@ -120,13 +124,16 @@ def run_job(job_id: int) -> None:
             temporary.write_bytes(result.data or b"")
         os.replace(temporary, target)
         db.session.rollback()
-        # Only this attempt may finish the job: a worker that was given up for dead (its job requeued and
-        # claimed again) can still be running somewhere and must not overwrite the newer attempt.
-        db.session.execute(db.update(Job).where(Job.id == job_id, Job.state == "running", Job.attempts == attempt)
-                           .values(state="done", progress=100, progress_note="完成", result_path=relative,
-                                   result_name=result.filename, result_mime=result.mime,
-                                   result_size=target.stat().st_size, finished_at=clock.utcnow()))
+        # Finish only the run that still holds the job: a run whose worker was declared dead (and the job
+        # requeued) may still be alive somewhere; it must not mark the job done under the new run.
+        finished = db.session.execute(db.update(Job).where(
+            Job.id == job_id, Job.state == "running", Job.attempts == attempt).values(
+            state="done", progress=100, progress_note="完成", result_path=relative, result_name=result.filename,
+            result_mime=result.mime, result_size=target.stat().st_size, finished_at=clock.utcnow())).rowcount
         db.session.commit()
+        if not finished:
+            log.warning("job %s attempt %s finished after it was handed to another run; result left to that run",
+                        job_id, attempt)
     except Exception as exc:  # record, never crash the worker
         db.session.rollback()
         log.exception("job %s failed", job_id)

@@ -58,3 +58,12 @@ def find_kind(name: str) -> JobKind | None:
 
 def all_kinds() -> list[JobKind]:
     return list(_kinds.values())
+
+
+def form_id(value) -> int | None:
+    """A record id typed into a start form: a positive whole number that fits a database integer, else None."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None

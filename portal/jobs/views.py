@@ -93,3 +93,4 @@ def selftest():
 # the worker, which both build the app, register them).
 from portal.audits import exports as _audits_exports  # noqa: E402,F401
 from portal.billing import exports as _billing_exports  # noqa: E402,F401
+from portal.jobs import heavy as _heavy  # noqa: E402,F401

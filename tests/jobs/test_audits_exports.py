@@ -91,7 +91,8 @@ def test_round_score_sheets_progress_per_sheet(world, app_ctx, round_):
     db.session.commit()
     notes = []
     exports.round_score_sheets(job, dict(job.params), lambda percent, note="": notes.append((percent, note)))
-    assert notes == [(48, "已產生 1／2 份評分表（甲區A單位）"), (97, "已產生 2／2 份評分表（甲家庭托顧）")]
+    assert notes == [(0, "正在產生第 1／2 份評分表（甲區A單位）"), (48, "已產生 1／2 份評分表（甲區A單位）"),
+                     (48, "正在產生第 2／2 份評分表（甲家庭托顧）"), (97, "已產生 2／2 份評分表（甲家庭托顧）")]
 
 
 @pytest.mark.parametrize("kind", ["audits.results_xlsx", "audits.round_score_sheets"])

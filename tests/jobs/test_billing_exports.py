@@ -142,8 +142,8 @@ def test_month_pdfs_progress_is_reported_per_document(world, app_ctx, declared):
     db.session.commit()
     notes = []
     exports.month_pdfs(job, dict(job.params), lambda percent, note="": notes.append((percent, note)))
-    assert [n for _, n in notes] == [f"已產生 1／2 份文件（{FOREIGN_HOME}）", f"已產生 2／2 份文件（{FOREIGN_HOME}）"]
-    assert [p for p, _ in notes] == [49, 98]
+    assert notes == [(0, f"正在產生第 1／2 份文件（{FOREIGN_HOME}附件2）"), (49, f"已產生 1／2 份文件（{FOREIGN_HOME}）"),
+                     (49, f"正在產生第 2／2 份文件（{FOREIGN_HOME}附件1）"), (98, f"已產生 2／2 份文件（{FOREIGN_HOME}）")]
 
 
 def test_month_without_declarations_fails_with_a_plain_message(client, world, login, jobs, declared):

@@ -99,53 +99,25 @@ def test_recovery_retries_once_then_fails(app_ctx, world):
     assert db.session.get(Job, job.id).attempts == 2
 
 
-def test_a_worker_given_up_for_dead_cannot_finish_the_newer_attempt(app_ctx, world):
-    """The old attempt of a requeued job ends late: it must not mark the job done over the new attempt."""
-    from portal.jobs.registry import JobResult, job_handler
-
-    @job_handler("tests.overtaken", roles=(roles.ADMIN,))
-    def overtaken(job, params, progress):
-        # Meanwhile recovery requeued the job and another worker claimed it (attempt 2).
-        db.session.execute(db.update(Job).where(Job.id == job.id).values(attempts=2))
-        db.session.commit()
-        return JobResult("late.txt", "text/plain", data=b"late")
-
-    admin = world.users[roles.ADMIN]
-    job = Job(kind="tests.overtaken", title="t", params={}, requested_by_id=admin.id,
-              organisation_id=admin.organisation_id, state="queued", attempts=0)
-    db.session.add(job)
-    db.session.commit()
-    run_job(job.id)
-    db.session.expire_all()
-    job = db.session.get(Job, job.id)
-    assert (job.state, job.attempts, job.result_path) == ("running", 2, None)
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid` (read from /proc: Linux only, like the test machine)."""
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def _redis_available():
     try:
         import redis
         return redis.Redis.from_url("redis://127.0.0.1:6379/0").ping()
     except Exception:
         return False
+
+
+def _children(pid):
+    """Process ids whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 @pytest.mark.skipif(not _redis_available(), reason="needs Redis on 127.0.0.1:6379")
@@ -174,14 +146,11 @@ def test_rq_worker_killed_mid_job_is_retried_once(app, world, database_url, tmp_
                         break
                 time.sleep(0.2)
         finally:
-            # The machine dies: the worker and its work horse (RQ puts the horse in a session of its own).
-            doomed = _descendants(worker.pid)
+            # RQ runs each job in a forked "work horse" that calls setpgrp(): kill it too, or the job
+            # would go on running in the background and finish its first attempt.
+            for child in _children(worker.pid):
+                os.killpg(child, signal.SIGKILL)
             os.killpg(worker.pid, signal.SIGKILL)
-            for pid in doomed:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             worker.wait()
         with app.app_context():
             assert db.session.get(Job, job_id).state == "running"  # orphaned
@@ -197,3 +166,28 @@ def test_rq_worker_killed_mid_job_is_retried_once(app, world, database_url, tmp_
             assert "第 2 次執行" in files[0].read_text("utf-8")
     finally:
         app.config.update(REDIS_URL=None, JOB_QUEUE_NAME="portal", JOB_STORAGE_DIR=None)
+
+
+def test_an_orphaned_run_does_not_finish_a_job_another_run_holds(app_ctx, world):
+    """A run whose worker was declared dead (the job requeued and claimed again) finishes after the new run
+    started: it must not mark the job done or move its progress bar."""
+    from portal.jobs.registry import JobResult, job_handler
+
+    @job_handler("test.orphan", roles=(roles.ADMIN,))
+    def orphan(job, params, progress):
+        # meanwhile recovery requeued the job and another worker claimed it (attempt 2)
+        db.session.execute(db.update(Job).where(Job.id == job.id).values(attempts=2, progress=10,
+                                                                         progress_note="第二次執行"))
+        db.session.commit()
+        progress(90, "舊的執行")
+        return JobResult("x.txt", "text/plain", data=b"old")
+
+    admin = world.users[roles.ADMIN]
+    job = Job(kind="test.orphan", title="t", params={}, requested_by_id=admin.id,
+              organisation_id=admin.organisation_id)
+    db.session.add(job)
+    db.session.commit()
+    run_job(job.id)
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert (job.state, job.attempts, job.progress, job.progress_note) == ("running", 2, 10, "第二次執行")
