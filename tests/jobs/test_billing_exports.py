@@ -19,7 +19,7 @@ from tests.billing.conftest import admit, home, record, weekdays  # noqa: F401  
 from tests.billing.test_declarations import APRIL_3, MARCH, _prices
 from tests.jobs.helpers import SyncJobs, flat, result_bytes, xlsx_sheets
 
-FOREIGN_HOME = "乙家庭托顧（他單位）"   # tests/billing/authz_data.py: a returned January 2025 declaration
+FOREIGN_HOME = "乙家庭托顧（他單位）"   # tests/billing/authz_data.py: a returned December 2024 declaration
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_bureau_exports_a_year_of_every_home(client, world, login, jobs, declare
     summary = sheets["申報總表"]
     heads = summary[3]
     rows = {row[1]: dict(zip(heads, row)) for row in summary[4:] if len(row) > 1 and row[1]}
-    assert set(rows) == {"甲家庭托顧", FOREIGN_HOME}
+    assert set(rows) == {"甲家庭托顧"}   # the other home declared nothing in 114
     own = rows["甲家庭托顧"]
     t = declared.totals
     assert own["費用月份"] == "114/03" and own["狀態"] == "已申報" and own["申報版本"] == "1"
@@ -57,7 +57,11 @@ def test_bureau_exports_a_year_of_every_home(client, world, login, jobs, declare
     assert int(own["申報費用(含部分負擔)(1)"]) == t["declared"] > 0
     assert summary[-1][0] == "總計"
     # the month sheet sums the declarations of each month; the item list has every line, full IDs for the bureau
-    assert [r[0] for r in sheets["各月合計"][1:]] == ["114年01月", "114年03月"]
+    assert [r[0] for r in sheets["各月合計"][1:]] == ["114年03月"]
+    # every home's declarations of the year, whichever unit: the other home's December 113
+    _, earlier = jobs.start(client, "billing.declarations_xlsx", {"year": "113"})
+    summary = xlsx_sheets(result_bytes(earlier))["申報總表"]
+    assert {row[1] for row in summary[4:] if len(row) > 1 and row[1]} == {FOREIGN_HOME}
     items = flat(sheets["服務費用項目清冊"])
     assert declared.organisation.name in items and "BC11" in items
     assert all("*" not in row[4] for row in sheets["服務費用項目清冊"][1:])   # the bureau sees full IDs
@@ -136,7 +140,7 @@ def test_month_pdfs_zip_has_summary_and_receipt_per_home(client, world, login, j
 
 def test_month_pdfs_progress_is_reported_per_document(world, app_ctx, declared):
     officer = world.users[roles.BUREAU_OFFICER]
-    job = Job(kind="billing.month_pdfs", title="t", params={"year": 2025, "month": 1, "home_id": None},
+    job = Job(kind="billing.month_pdfs", title="t", params={"year": 2024, "month": 12, "home_id": None},
               requested_by_id=officer.id, organisation_id=officer.organisation_id)
     db.session.add(job)
     db.session.commit()
