@@ -318,6 +318,8 @@ def cancel_subsidy_change(actor, change: SubsidyChange, *, reason: str):
         raise TransitionNotAllowed("此異動已撤銷。")
     if not (reason or "").strip():
         raise Refused("請填寫撤銷原因。", field="reason")
+    if len(reason.strip()) > 200:
+        raise Refused("撤銷原因最多 200 字。", field="reason")
     change.cancelled_at, change.cancel_reason = clock.utcnow(), reason.strip()
     db.session.flush()
     log_change(actor, change, "billing.subsidy_change_cancelled", after={"reason": reason})

@@ -366,3 +366,18 @@ def test_draft_documents_watermarked_and_client_file(client, world, home, login,
         file_text = _pdf_text(tmp_path, client.get(f"/billing/admissions/{a.id}/file.pdf").data, "f.pdf")
     flat = re.sub(r"\s+", "", file_text)
     assert "家庭托顧個案管理紀錄本" in flat and a.client.name in flat and "第2次" in flat and saved.id
+
+
+def test_cancel_reason_over_200_characters_is_refused_and_nothing_changes(world, home, app_ctx):
+    """Found by the hostile-input test on PostgreSQL (varchar(200)): a clear message, not a 500."""
+    from portal.errors import Refused
+    a = admit(world, welfare_status="low", cms_level=6)
+    with clock.freeze(datetime(2025, 3, 1, 9)):
+        change = ops.record_subsidy_change(world.users[roles.B_HEAD], a, field="welfare_status", value="general",
+                                           fact_date=date(2025, 3, 17), notified_on=date(2025, 3, 1),
+                                           evidence="公所核定函")
+    db.session.commit()
+    with pytest.raises(Refused, match="200"):
+        ops.cancel_subsidy_change(world.users[roles.B_HEAD], change, reason="x" * 201)
+    db.session.rollback()
+    assert db.session.get(type(change), change.id).cancelled_at is None
