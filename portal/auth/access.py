@@ -83,6 +83,8 @@ def scoped(model, user=None):
 def get_or_404(model, ident, user=None):
     """Load one row the user may see, or 404 (also when it belongs to another organisation)."""
     user = user or current_user
+    if isinstance(ident, int) and not 0 < ident < 2**63:
+        abort(404)  # an id from a form that no database row can have (SQLite overflows past 64 bits)
     pk = model.__mapper__.primary_key[0]
     row = db.session.execute(
         db.select(model).where(pk == ident).where(model.visible_to(user))

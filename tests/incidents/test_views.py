@@ -183,3 +183,10 @@ def test_list_filters_answer_200_with_the_filter_selected(client, world, login, 
             response = client.get(url, headers=headers)
             assert response.status_code == 200, (url, response.status)
         assert selected in client.get(url).get_data(as_text=True), url
+
+
+def test_new_dispute_with_an_impossible_incident_id_is_not_found(client, world, login):
+    """Found by the hostile-input test: a 20-digit incident_id overflowed SQLite's integer (500)."""
+    from portal.auth import roles
+    login(world.users[roles.BUREAU_OFFICER])
+    assert client.get("/disputes/new?incident_id=" + "9" * 20).status_code == 404
