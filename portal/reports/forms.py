@@ -181,5 +181,6 @@ class ReceiptDateForm(FlaskForm):
     """The bureau records the 收文日期 of the paper letter (the receipt date counts, R-RPT-01)."""
     version = HiddenField()
     received_on = ROCDateField("收文日期", validators=[DataRequired("請填寫收文日期")])
-    note = StringField("更正原因", validators=[DataRequired("請說明更正原因"), Length(min=2, max=200)],
+    note = StringField("更正原因", validators=[DataRequired("請說明更正原因"),
+                                              Length(min=2, max=200, message="更正原因最多 200 字（至少 2 字）")],
                        render_kw={"placeholder": "例：紙本公文115年1月16日收文，收文號 1150001234"})

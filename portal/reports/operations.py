@@ -357,12 +357,14 @@ def correct_receipt_date(actor, report, received_on: date, note: str, *, due: da
     note = (note or "").strip()
     if len(note) < 2:
         raise Refused("請說明更正原因（例：紙本公文收文號）。", field="note")
+    if len(note) > 200:
+        raise Refused("更正原因最多 200 字。", field="note")   # refused, not cut: the officer's words are kept whole
     before = {"received_on": report.receipt_date, "late": report.late, "note": report.receipt_note}
     late = rules.received_late(received_on, due)
     if received_on == before["received_on"] and late == report.late and note == (report.receipt_note or ""):
         return report   # the same correction twice (double submit): nothing to change
     report.received_on = received_on
-    report.receipt_note = note[:200]
+    report.receipt_note = note
     report.late = late
     db.session.flush()
     log_change(actor, report, "result_report.receipt_date", before=before,

@@ -376,6 +376,11 @@ def test_bureau_corrects_the_paper_receipt_date(client, world, login, home):
         assert response.status_code == 422 and "收文日期不能晚於今天" in response.get_data(as_text=True)
         response = client.post(url, data={"rc-received_on": "115/1/16", "rc-note": "", "rc-version": report.version})
         assert response.status_code == 422 and "請說明更正原因" in response.get_data(as_text=True)
+        long_note = "紙本" * 101   # 202 characters: refused whole, and kept in the field, never cut
+        response = client.post(url, data={"rc-received_on": "115/1/16", "rc-note": long_note,
+                                          "rc-version": report.version})
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422 and "更正原因最多 200 字" in body and long_note in body
         db.session.expire_all()
         assert report.received_on is None and not report.late
         version = report.version
