@@ -83,6 +83,8 @@ def _clean_database(request):
     yield
     if "app" in request.fixturenames:
         application = request.getfixturevalue("app")
+        from portal.jobs.operations import wait_for_local_jobs
+        wait_for_local_jobs()
         with application.app_context():
             db.session.rollback()
             _empty_all_tables()

@@ -28,6 +28,7 @@ MAX_ATTEMPTS = 2            # the first run and one retry
 STALE_AFTER = timedelta(seconds=60)   # a running job without a heartbeat for this long has lost its worker
 _local_pool = None
 _local_lock = threading.Lock()
+_local_pending = set()      # futures of the thread-pool engine, so tests (and shutdown) can wait for them
 
 
 def storage_dir(app=None) -> Path:
@@ -61,7 +62,27 @@ def dispatch(job_id: int, app=None):
         from portal.jobs.rq_engine import queue_for
         queue_for(redis_url, app.config.get("JOB_QUEUE_NAME", "portal")).enqueue("portal.jobs.rq_engine.run_in_worker", job_id, job_timeout=3600)
     else:
-        _pool().submit(_run_local, app, job_id)
+        future = _pool().submit(_run_local, app, job_id)
+        with _local_lock:
+            _local_pending.add(future)
+        future.add_done_callback(_forget)
+
+
+def _forget(future):
+    with _local_lock:
+        _local_pending.discard(future)
+
+
+def wait_for_local_jobs(timeout: float = 120) -> None:
+    """Wait until jobs run by the in-process thread pool have finished (no-op with RQ).
+
+    A job still reading tables while a test empties them deadlocks on PostgreSQL.
+    """
+    from concurrent.futures import wait
+    with _local_lock:
+        pending = list(_local_pending)
+    if pending:
+        wait(pending, timeout=timeout)
 
 
 def _pool():

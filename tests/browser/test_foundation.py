@@ -30,6 +30,8 @@ def test_client_search_uses_htmx(live_server, page, world):
 
 def test_keyboard_only_login(live_server, page, world):
     page.goto(live_server + "/login")
+    # Autofocus lands after load; typing before it would lose keystrokes on a busy machine.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     page.keyboard.type(world.users[roles.A_CASE_MANAGER].username)  # username has autofocus
     page.keyboard.press("Tab")
     page.keyboard.type("pw-test-123")
