@@ -83,6 +83,26 @@ class GrantCheck:
         return not self.problems
 
 
+def grant_usage(grants) -> dict:
+    """What each cap has used (seed 003 §十六): approved amounts and pending requests per guided home, and
+    under "development" the development grants, for the grants that count against a cap.
+
+    `grants`: objects with `counts_against_cap`, `kind` ("home" or "development"), `home_id`, `status`,
+    `approved_amount` and `requested`. Returns {home_id or "development": {"approved": int, "pending": int}}.
+    """
+    used = {}
+    for grant in grants:
+        if not grant.counts_against_cap:
+            continue
+        key = grant.home_id if grant.kind == "home" else "development"
+        row = used.setdefault(key, {"approved": 0, "pending": 0})
+        if grant.status == "approved":
+            row["approved"] += grant.approved_amount or 0
+        else:
+            row["pending"] += grant.requested
+    return used
+
+
 def development_month_allowed(items: dict, *, travel_cap: int = TRAVEL_CAP_PER_MONTH,
                               month_cap: int = DEVELOPMENT_CAP_PER_MONTH) -> int:
     """Return the development grant allowed for one month's claims (WE-30).

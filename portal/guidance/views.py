@@ -672,13 +672,7 @@ def _grant_caps(homes, grants, year):
     """Each guided home's grant cap in `year` (seed 003 §十六(一)、(三)) and the development cap (§十六(二)),
     with what was approved and what is still pending against them, for the yearly summary."""
     caps = grant_settings()
-    used = {}
-    for g in grants:
-        if g.counts_against_cap:
-            key = g.home_id if g.kind == "home" else "development"
-            row = used.setdefault(key, {"approved": 0, "pending": 0})
-            row["approved" if g.status == "approved" else "pending"] += (
-                (g.approved_amount or 0) if g.status == "approved" else g.requested)
+    used = rules.grant_usage(grants)
     rows = []
     for h in sorted(homes, key=lambda h: (h.licensed_on is None, h.licensed_on or date.max, h.id)):
         cap = h.grant_cap(year, **caps)

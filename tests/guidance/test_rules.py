@@ -316,3 +316,25 @@ def test_stage_on_a_day():
     assert stage_on(dates, None, date(2025, 12, 31)) == "licence_applied"
     assert stage_on(dates, date(2025, 6, 1), date(2025, 12, 31)) == "dropped"
     assert stage_on(dates, date(2025, 6, 1), date(2024, 12, 31)) == "env_checked"
+
+
+# --- grant usage against the caps (seed 003 §十六) -----------------------------------------
+
+def test_grant_usage_sums_approved_and_pending_per_cap():
+    from types import SimpleNamespace as G
+
+    from portal.guidance.rules import grant_usage
+    grants = [
+        G(counts_against_cap=True, kind="home", home_id=1, status="approved", approved_amount=30_000, requested=40_000),
+        G(counts_against_cap=True, kind="home", home_id=1, status="submitted", approved_amount=None, requested=20_000),
+        G(counts_against_cap=True, kind="home", home_id=2, status="approved", approved_amount=None, requested=5_000),
+        G(counts_against_cap=False, kind="home", home_id=2, status="rejected", approved_amount=None, requested=9_000),
+        G(counts_against_cap=True, kind="development", home_id=None, status="submitted", approved_amount=None,
+          requested=12_000),
+    ]
+    assert grant_usage(grants) == {
+        1: {"approved": 30_000, "pending": 20_000},
+        2: {"approved": 0, "pending": 0},
+        "development": {"approved": 0, "pending": 12_000},
+    }
+    assert grant_usage([]) == {}
