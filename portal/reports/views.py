@@ -576,8 +576,11 @@ def receipt_date(report_id):
                                      seen_version=form.version.data)
             db.session.commit()
         except (StaleEdit, StaleDataError):
+            # Another officer corrected it meanwhile: show the current record with what this one typed kept.
             db.session.rollback()
             flash(str(StaleEdit()), "error")
+            report = get_or_404(ResultReport, report_id)
+            return render("reports/show.html", status=409, **_page_context(report, receipt_form=form))
         except Refused as exc:
             db.session.rollback()
             field = getattr(form, exc.field or "", None)

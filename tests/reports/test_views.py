@@ -392,7 +392,9 @@ def test_bureau_corrects_the_paper_receipt_date(client, world, login, home):
         page = client.get(f"/reports/{report.id}").get_data(as_text=True)
         assert "115年1月16日" in page and "逾期收文" in page and "1150001234" in page
         # A stale form (another officer corrected meanwhile) changes nothing.
-        client.post(url, data={"rc-received_on": "115/1/14", "rc-note": "舊畫面", "rc-version": version})
+        stale = client.post(url, data={"rc-received_on": "115/1/14", "rc-note": "舊畫面", "rc-version": version})
+        body = stale.get_data(as_text=True)
+        assert stale.status_code == 409 and "已被其他人更新" in body and "舊畫面" in body   # typed text kept
         db.session.expire_all()
         assert report.received_on == date(2026, 1, 16)
         # Corrected back to a date before the due date: on time again.
@@ -405,4 +407,4 @@ def test_bureau_corrects_the_paper_receipt_date(client, world, login, home):
     assert rows[0].before["late"] is False and rows[0].after["late"] is True
     assert rows[0].after["received_on"] == "2026-01-16" and rows[0].actor_id == world.users[roles.BUREAU_OFFICER].id
     page = client.get("/reports?year=2025").get_data(as_text=True)
-    assert "115/01/14" in page or "115年1月14日" in page or "紙本收文" in page
+    assert "<td>115年1月14日（紙本收文）</td>" in page   # the list shows the corrected date and where it came from
