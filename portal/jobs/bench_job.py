@@ -92,14 +92,16 @@ def target_problem(target: str | None) -> str | None:
     portal_url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if _same_url(target, portal_url):
         return SAME_DATABASE
-    engine = create_engine(target, **_engine_options(target))
+    engine = None
     try:
+        engine = create_engine(target, **_engine_options(target))
         with engine.connect() as connection:
             theirs = fingerprint(connection)
     except Exception as exc:
         return f"無法連線到效能測試資料庫 {masked(target)}（{type(exc).__name__}），請確認資料庫已建立且可連線。"
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     if theirs == fingerprint(db.session.connection()):
         return SAME_DATABASE
     if "test" in (url.database or "").rsplit("/", 1)[-1]:   # the command line's guard too

@@ -158,6 +158,10 @@ def test_password_is_masked_and_an_unreachable_target_explained(client, world, l
     page = client.get("/jobs/bench-seed").get_data(as_text=True)
     assert "bench:***@127.0.0.1:1/portal_bench" in page and "s3cret-pw" not in page
     assert "無法連線到效能測試資料庫" in page
+    for url, message in (("nosuchdb://u:pw@host/db", "無法連線到效能測試資料庫"), ("not a url", "格式無法辨識")):
+        target(url)
+        page = client.get("/jobs/bench-seed").get_data(as_text=True)
+        assert message in page and ":pw@" not in page
 
 
 def test_bad_scale_is_refused(client, world, login, jobs, target, bench_url):
