@@ -16,9 +16,13 @@ def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
         return f"sqlite:///{BASE_DIR / 'instance' / 'portal.sqlite3'}"
-    # Accept the common `postgres://` / `postgresql://` spellings; we use psycopg 3.
+    return psycopg_url(url)
+
+
+def psycopg_url(url: str | None) -> str | None:
+    """Accept the common `postgres://` / `postgresql://` spellings; we use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
+        if url and url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
 
@@ -51,6 +55,10 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     JOB_QUEUE_NAME = os.environ.get("PORTAL_JOB_QUEUE", "portal")
     JOB_STORAGE_DIR = os.environ.get("PORTAL_JOB_STORAGE_DIR")  # shared folder; default UPLOAD_DIR/jobs
+    # The county-scale benchmark data set (job 「縣規模效能測試資料」): a database of its own, never the
+    # portal's (the job refuses that); the demo county's photos go to their own folder, not UPLOAD_DIR.
+    BENCH_DATABASE_URL = psycopg_url(os.environ.get("BENCH_DATABASE_URL") or None)
+    BENCH_UPLOAD_DIR = os.environ.get("PORTAL_BENCH_UPLOAD_DIR")  # default: job storage/bench-uploads
     TIMEZONE = "Asia/Taipei"
     # Login throttling (issue 2 §4): 5 failures lock the account for 15 minutes.
     LOGIN_MAX_FAILURES = 5

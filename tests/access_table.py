@@ -109,6 +109,7 @@ GET  jobs.show                          200      200/404  200/404  200/404  200/
 GET  jobs.download                      200      200/404  200/404  200/404  200/404  200/404  200/404  200/404  200/404  200/404  200/404  200/404  login
 POST jobs.retry_job                     ok       ok/404   ok/404   ok/404   ok/404   ok/404   ok/404   ok/404   ok/404   ok/404   ok/404   ok/404   login
 POST jobs.selftest                      ok       403      403      403      403      403      403      403      403      403      403      403      login
+GET  jobs.bench_seed                    200      403      403      403      403      403      403      403      403      403      403      403      login
 POST jobs.start                         ok       ok       ok       ok       ok       403      403      403      ok       ok       ok       403      login
 
 ## establishment plans (portal/establishment): applicants write, the bureau reviews

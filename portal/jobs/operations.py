@@ -60,7 +60,10 @@ def dispatch(job_id: int, app=None):
     redis_url = app.config.get("REDIS_URL")
     if redis_url:
         from portal.jobs.rq_engine import queue_for
-        queue_for(redis_url, app.config.get("JOB_QUEUE_NAME", "portal")).enqueue("portal.jobs.rq_engine.run_in_worker", job_id, job_timeout=3600)
+        with app.app_context():
+            timeout = job_kind(db.session.get(Job, job_id).kind).timeout
+        queue_for(redis_url, app.config.get("JOB_QUEUE_NAME", "portal")).enqueue(
+            "portal.jobs.rq_engine.run_in_worker", job_id, job_timeout=timeout)
     else:
         future = _pool().submit(_run_local, app, job_id)
         with _local_lock:

@@ -16,6 +16,8 @@ A kind that pages start through the generic `POST /jobs/start/<kind>` route also
 declares `start=`: a function `(user, form) -> (params, title)` that reads and
 checks the form (raise `portal.errors.Refused` with a zh-TW message for bad input;
 `abort(404)` for an id the user may not see). The route checks the role first.
+A refusal is shown on 我的匯出, or on the kind's own start page when it declares
+`page=` (an endpoint). `timeout=` (seconds, default an hour) bounds a run on RQ.
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,14 +38,16 @@ class JobKind:
     roles: frozenset
     label: str
     start: object = None
+    page: str | None = None
+    timeout: int = 3600
 
 
 _kinds: dict[str, JobKind] = {}
 
 
-def job_handler(name: str, *, roles, label: str = "", start=None):
+def job_handler(name: str, *, roles, label: str = "", start=None, page=None, timeout=3600):
     def decorator(fn):
-        _kinds[name] = JobKind(name, fn, frozenset(roles), label or name, start)
+        _kinds[name] = JobKind(name, fn, frozenset(roles), label or name, start, page, timeout)
         return fn
     return decorator
 

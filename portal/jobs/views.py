@@ -7,6 +7,7 @@ from portal.auth.access import get_or_404, require, roles_required, scoped
 from portal.errors import PortalError, Refused
 from portal.extensions import db
 from portal.htmx import redirect_to, render
+from portal.jobs import bench_job
 from portal.jobs import builtin  # noqa: F401  (registers the self-test job)
 from portal.jobs.registry import all_kinds, find_kind
 from portal.jobs.models import Job
@@ -78,7 +79,7 @@ def start(kind):
         job = enqueue(current_user, kind, params, title)
     except Refused as exc:
         flash(str(exc), "error")
-        return redirect_to(url_for("jobs.index"))
+        return redirect_to(url_for(definition.page or "jobs.index"))
     return redirect_to(url_for("jobs.show", job_id=job.id))
 
 
@@ -87,6 +88,19 @@ def start(kind):
 def selftest():
     job = enqueue(current_user, "system.selftest", {"seconds": 5}, "背景工作自我檢查")
     return redirect_to(url_for("jobs.show", job_id=job.id))
+
+
+@bp.route("/bench-seed")
+@roles_required(roles.ADMIN)
+def bench_seed():
+    """The start form of the county-scale benchmark data set: its target (password masked), why it
+    cannot be used if so, the scale, and the latest runs with their progress bars."""
+    target = bench_job.configured_target()
+    jobs = db.session.execute(scoped(Job).where(Job.kind == bench_job.KIND).order_by(Job.id.desc())
+                              .limit(5)).scalars().all()
+    return render("jobs/bench_seed.html", block="jobs", jobs=jobs,
+                  target=bench_job.masked(target) if target else None, problem=bench_job.target_problem(target),
+                  scales=bench_job.SCALES, kind=bench_job.KIND)
 
 
 # Job kinds of other areas that pages start through `jobs.start` (imported here so that the app and
