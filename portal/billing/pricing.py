@@ -213,17 +213,30 @@ class UnitInfo:
     reason: str
 
 
-def service_days_of_month(org_id: int, month: date, client_id: int | None = None) -> list[ServiceDay]:
+def service_days_between(org_id: int, first: date, last: date, client_id: int | None = None) -> list[ServiceDay]:
+    """Attended service days of a home from `first` to `last` (inclusive), in date order, with what
+    pricing reads (each day's admission, its subsidy changes, the client): 3 queries for any range."""
     stmt = (db.select(ServiceDay)
             .where(ServiceDay.organisation_id == org_id, ServiceDay.attended.is_(True),
-                   ServiceDay.day >= rules.month_start(month), ServiceDay.day <= rules.month_end(month))
+                   ServiceDay.day >= first, ServiceDay.day <= last)
             .order_by(ServiceDay.day, ServiceDay.client_id)
-            # pricing reads each day's admission, its subsidy changes and the client: load them with the days
             .options(selectinload(ServiceDay.admission).selectinload(CareAdmission.changes),
                      selectinload(ServiceDay.admission).joinedload(CareAdmission.client)))
     if client_id is not None:
         stmt = stmt.where(ServiceDay.client_id == client_id)
     return list(db.session.execute(stmt).scalars())
+
+
+def service_days_of_month(org_id: int, month: date, client_id: int | None = None) -> list[ServiceDay]:
+    return service_days_between(org_id, rules.month_start(month), rules.month_end(month), client_id)
+
+
+def days_by_month(days: list[ServiceDay]) -> dict[date, list[ServiceDay]]:
+    """Group service days (in date order) by service month, keeping their order."""
+    grouped = defaultdict(list)
+    for record in days:
+        grouped[rules.month_start(record.day)].append(record)
+    return grouped
 
 
 def units_for_days(days: list[ServiceDay], options: PricingOptions, book: RateBook | None = None,
@@ -260,9 +273,10 @@ def units_for_days(days: list[ServiceDay], options: PricingOptions, book: RateBo
     return out
 
 
-def price_days(days: list[ServiceDay], options: PricingOptions, book: RateBook | None = None) -> list[tuple]:
+def price_days(days: list[ServiceDay], options: PricingOptions, book: RateBook | None = None,
+               policy=None, excluded=None) -> list[tuple]:
     """Return (PricedUnit, UnitInfo) for the days, priced per `options`."""
-    pairs = units_for_days(days, options, book)
+    pairs = units_for_days(days, options, book, policy, excluded)
     info = {id(u): i for u, i in pairs}
     priced = rules.price_units([u for u, _ in pairs], granularity=options.granularity)
     return [(p, info[id(p.unit)]) for p in priced]
@@ -328,20 +342,40 @@ def month_lines(org_id: int, month: date, options: PricingOptions | None = None,
     return lines_from_priced(month, price_month(org_id, month, options, book))
 
 
+def _declared_stmt(org_id: int, exclude_declaration_id: int | None):
+    stmt = (db.select(DeclarationLine)
+            .join(Declaration, Declaration.id == DeclarationLine.declaration_id)
+            .where(Declaration.organisation_id == org_id, Declaration.status != "draft",
+                   DeclarationLine.version_no == Declaration.version_no))
+    if exclude_declaration_id is not None:
+        stmt = stmt.where(Declaration.id != exclude_declaration_id)
+    return stmt
+
+
 def declared_lines(org_id: int, month: date, *, exclude_declaration_id: int | None = None,
                    client_id: int | None = None) -> list[DeclarationLine]:
     """Lines already declared for service month `month`: the latest submitted version of every
     declaration of the home that still stands (not a draft)."""
-    stmt = (db.select(DeclarationLine)
-            .join(Declaration, Declaration.id == DeclarationLine.declaration_id)
-            .where(Declaration.organisation_id == org_id, Declaration.status != "draft",
-                   DeclarationLine.version_no == Declaration.version_no,
-                   DeclarationLine.service_month == rules.month_start(month)))
-    if exclude_declaration_id is not None:
-        stmt = stmt.where(Declaration.id != exclude_declaration_id)
+    stmt = _declared_stmt(org_id, exclude_declaration_id).where(
+        DeclarationLine.service_month == rules.month_start(month))
     if client_id is not None:
         stmt = stmt.where(DeclarationLine.client_id == client_id)
     return list(db.session.execute(stmt).scalars())
+
+
+def declared_lines_by_month(org_id: int, months, *, exclude_declaration_id: int | None = None,
+                            client_id: int | None = None) -> dict[date, list[DeclarationLine]]:
+    """`declared_lines` of several service months in one query: {service month: lines}."""
+    months = sorted({rules.month_start(m) for m in months})
+    grouped = defaultdict(list)
+    if not months:
+        return grouped
+    stmt = _declared_stmt(org_id, exclude_declaration_id).where(DeclarationLine.service_month.in_(months))
+    if client_id is not None:
+        stmt = stmt.where(DeclarationLine.client_id == client_id)
+    for line in db.session.execute(stmt.order_by(DeclarationLine.id)).scalars():
+        grouped[line.service_month].append(line)
+    return grouped
 
 
 def difference(current: list[LineData], declared: list, *, adjustment: bool) -> list[LineData]:
@@ -361,13 +395,25 @@ def difference(current: list[LineData], declared: list, *, adjustment: bool) -> 
 CATCH_UP_MONTHS = 24
 
 
-def month_options(org_id: int, month: date) -> PricingOptions:
+def options_of(declaration: Declaration | None) -> PricingOptions:
     """The settings a month is priced with: those its own declaration was submitted with, if any."""
-    declaration = db.session.execute(db.select(Declaration).filter_by(
-        organisation_id=org_id, service_month=rules.month_start(month))).scalar_one_or_none()
     if declaration is not None and declaration.totals and declaration.status != "draft":
         return PricingOptions.from_dict(declaration.totals.get("options"))
     return PricingOptions.current()
+
+
+def month_options(org_id: int, month: date) -> PricingOptions:
+    declaration = db.session.execute(db.select(Declaration).filter_by(
+        organisation_id=org_id, service_month=rules.month_start(month))).scalar_one_or_none()
+    return options_of(declaration)
+
+
+def declarations_by_month(org_id: int, first: date, last: date) -> dict[date, Declaration]:
+    """The home's declarations of service months `first`..`last`, one query: {service month: declaration}."""
+    return {d.service_month: d for d in db.session.execute(
+        db.select(Declaration).where(Declaration.organisation_id == org_id,
+                                     Declaration.service_month >= rules.month_start(first),
+                                     Declaration.service_month <= rules.month_start(last))).scalars()}
 
 
 def declaration_lines(org_id: int, month: date, *, declaration_id: int | None = None,
@@ -375,26 +421,31 @@ def declaration_lines(org_id: int, month: date, *, declaration_id: int | None = 
     """Return the lines a declaration of `month` carries now (§10.1, Q13, Q15).
 
     Its own month: the month's priced records minus anything other declarations already
-    declared for it. Earlier months the home has already declared: the difference between
-    their records priced today and everything declared for them (late corrections approved
+    declared for it. Earlier months the home has already declared (the last 24): the difference
+    between their records priced today and everything declared for them (late corrections approved
     by the bureau, subsidy changes effective from a past fact date).
+
+    A fixed number of queries whatever the history (issue 10): the declarations, the service days
+    (with admissions, changes and clients) and the declared lines of the whole range are read once
+    each, then every month is priced in memory.
     """
     book = book or RateBook.load()
     month = rules.month_start(month)
-    options = month_options(org_id, month)
-    own = difference(month_lines(org_id, month, options, book),
-                     declared_lines(org_id, month, exclude_declaration_id=declaration_id), adjustment=False)
-    earlier_months = db.session.execute(
-        db.select(Declaration.service_month)
-        .where(Declaration.organisation_id == org_id, Declaration.status != "draft",
-               Declaration.service_month < month,
-               Declaration.service_month >= _months_back(month, CATCH_UP_MONTHS))
-        .order_by(Declaration.service_month)).scalars().all()
+    declarations = declarations_by_month(org_id, _months_back(month, CATCH_UP_MONTHS), month)
+    earlier_months = sorted(m for m, d in declarations.items() if d.status != "draft" and m < month)
+    first = earlier_months[0] if earlier_months else month
+    records = days_by_month(service_days_between(org_id, first, rules.month_end(month)))
+    declared = declared_lines_by_month(org_id, earlier_months + [month], exclude_declaration_id=declaration_id)
+    policy, excluded = billing_settings.eligibility_policy(), billing_settings.excluded_relations()
+
+    def priced_lines(m):
+        options = options_of(declarations.get(m))
+        return lines_from_priced(m, price_days(records.get(m, []), options, book, policy, excluded))
+
     adjustments = []
     for earlier in earlier_months:
-        adjustments += difference(month_lines(org_id, earlier, month_options(org_id, earlier), book),
-                                  declared_lines(org_id, earlier, exclude_declaration_id=declaration_id),
-                                  adjustment=True)
+        adjustments += difference(priced_lines(earlier), declared.get(earlier, []), adjustment=True)
+    own = difference(priced_lines(month), declared.get(month, []), adjustment=False)
     return adjustments + own
 
 
@@ -418,16 +469,29 @@ def client_difference(admission: CareAdmission, since: date, until: date) -> rul
     """Return what was over- or under-paid for one client from `since` to `until`, comparing the records
     priced with today's facts with what was declared (§7, Q13)."""
     book = RateBook.load()
-    paid, recomputed = {}, {}
-    month = rules.month_start(since)
-    while month <= until:
-        options = month_options(admission.organisation_id, month)
-        for line in month_lines(admission.organisation_id, month, options, book):
-            if line.client_id == admission.client_id:
-                recomputed[(month, line.row)] = recomputed.get((month, line.row), 0) + line.subsidy
-        for line in declared_lines(admission.organisation_id, month, client_id=admission.client_id):
-            paid[(month, line.row)] = paid.get((month, line.row), 0) + line.subsidy
+    org_id, client_id = admission.organisation_id, admission.client_id
+    first, last = rules.month_start(since), rules.month_start(until)
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
         month = rules.next_month(month)
+    paid, recomputed = {}, {}
+    if months:
+        # one pass over the range (issue 10); pricing is per client (quota, co-payment), so the
+        # client's own days price exactly as they do within the whole home's month
+        declarations = declarations_by_month(org_id, first, last)
+        records = days_by_month(service_days_between(org_id, first, rules.month_end(last), client_id))
+        declared = declared_lines_by_month(org_id, months, client_id=client_id)
+        policy, excluded = billing_settings.eligibility_policy(), billing_settings.excluded_relations()
+        for month in months:
+            options = options_of(declarations.get(month))
+            priced = price_days(records.get(month, []), options, book, policy, excluded)
+            for line in lines_from_priced(month, priced):
+                if line.client_id == client_id:
+                    recomputed[(month, line.row)] = recomputed.get((month, line.row), 0) + line.subsidy
+            for line in declared.get(month, []):
+                paid[(month, line.row)] = paid.get((month, line.row), 0) + line.subsidy
     # only months that were declared can have been over- or under-paid
     declared_months = {k[0] for k in paid}
     recomputed = {k: v for k, v in recomputed.items() if k[0] in declared_months}
