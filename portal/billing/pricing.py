@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from portal.billing import rules
 from portal.billing import settings as billing_settings
@@ -85,6 +86,9 @@ class RateBook:
     def __init__(self, prices: list[Price], ratios: list[Ratio]):
         self.prices = prices
         self.ratios = ratios
+        # rows by item / welfare status: a declaration looks a price up for every unit of up to 25 months
+        self._prices_by_item = _by(prices, "item")
+        self._ratios_by_status = _by(ratios, "welfare_status")
 
     @classmethod
     def load(cls) -> "RateBook":
@@ -96,32 +100,46 @@ class RateBook:
 
     @staticmethod
     def default_prices() -> list[Price]:
-        return [Price(code, item, level, label, price, DEFAULT_FROM, None,
-                      SEED_SOURCE if item in ("bath", "dinner") else EXTERNAL_SOURCE)
-                for code, item, level, label, price in DEFAULT_PRICES]
+        return list(_DEFAULT_PRICES)
 
     @staticmethod
     def default_ratios() -> list[Ratio]:
-        return [Ratio(status, Decimal(text), DEFAULT_FROM, None, EXTERNAL_SOURCE)
-                for status, text in DEFAULT_RATIOS.items()]
+        return list(_DEFAULT_RATIOS)
 
     def price(self, item: str, cms_level: int | None, day: date) -> Price:
         """Return the price of `item` for a client of `cms_level` on `day` (latest effective row wins)."""
         def matches(p):
-            return p.item == item and p.covers(day) and (p.cms_level is None or p.cms_level == cms_level)
-        for source in (self.prices, self.default_prices()):
-            candidates = [p for p in source if matches(p)]
+            return p.covers(day) and (p.cms_level is None or p.cms_level == cms_level)
+        for source in (self._prices_by_item, _DEFAULT_PRICES_BY_ITEM):
+            candidates = [p for p in source.get(item, ()) if matches(p)]
             if candidates:
                 return max(candidates, key=lambda p: (p.effective_from, p.cms_level is not None, p.id or 0))
         level = f"第{cms_level}級" if cms_level else "未評估失能等級"
         raise MissingRate(f"{day:%Y-%m-%d} 無「{item}」（{level}）之價格，請於費率表補登。")
 
     def ratio(self, welfare_status: str, day: date) -> Decimal:
-        for source in (self.ratios, self.default_ratios()):
-            candidates = [r for r in source if r.welfare_status == welfare_status and r.covers(day)]
+        for source in (self._ratios_by_status, _DEFAULT_RATIOS_BY_STATUS):
+            candidates = [r for r in source.get(welfare_status, ()) if r.covers(day)]
             if candidates:
                 return max(candidates, key=lambda r: (r.effective_from, r.id or 0)).ratio
         raise MissingRate(f"{day:%Y-%m-%d} 無「{welfare_status}」之部分負擔比率，請於費率表補登。")
+
+
+def _by(rows, attribute) -> dict:
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, attribute)].append(row)
+    return dict(grouped)
+
+
+# the shipped defaults, built once (frozen rows, shared by every book)
+_DEFAULT_PRICES = tuple(Price(code, item, level, label, price, DEFAULT_FROM, None,
+                              SEED_SOURCE if item in ("bath", "dinner") else EXTERNAL_SOURCE)
+                        for code, item, level, label, price in DEFAULT_PRICES)
+_DEFAULT_RATIOS = tuple(Ratio(status, Decimal(text), DEFAULT_FROM, None, EXTERNAL_SOURCE)
+                        for status, text in DEFAULT_RATIOS.items())
+_DEFAULT_PRICES_BY_ITEM = _by(_DEFAULT_PRICES, "item")
+_DEFAULT_RATIOS_BY_STATUS = _by(_DEFAULT_RATIOS, "welfare_status")
 
 
 # --- facts ------------------------------------------------------------------------------------
@@ -165,8 +183,8 @@ class DayStanding:
     facts: dict
 
 
-def day_standing(admission: CareAdmission, day: date, *, policy=None, excluded=None) -> DayStanding:
-    facts = facts_for(admission, day)
+def day_standing(admission: CareAdmission, day: date, *, policy=None, excluded=None, facts=None) -> DayStanding:
+    facts = facts_for(admission, day) if facts is None else facts
     policy = policy or billing_settings.eligibility_policy()
     excluded = billing_settings.excluded_relations() if excluded is None else excluded
     family, family_text = rules.carer_family_exclusion(admission.carer_relation or "none", excluded)
@@ -213,25 +231,43 @@ class UnitInfo:
     reason: str
 
 
-def service_days_between(org_id: int, first: date, last: date, client_id: int | None = None) -> list[ServiceDay]:
+class AttendedDay(NamedTuple):
+    """An attended service day as pricing reads it: its columns and its admission (with the admission's
+    subsidy changes and client). Plain rows, not one ORM object per day: a declaration prices up to
+    25 months of every client's days."""
+
+    day: date
+    client_id: int
+    kind: str
+    bath: bool
+    dinner: bool
+    admission: CareAdmission
+
+
+def service_days_between(org_id: int, first: date, last: date, client_id: int | None = None) -> list[AttendedDay]:
     """Attended service days of a home from `first` to `last` (inclusive), in date order, with what
-    pricing reads (each day's admission, its subsidy changes, the client): 3 queries for any range."""
-    stmt = (db.select(ServiceDay)
+    pricing reads: at most 3 queries (days, admissions with clients, subsidy changes) for any range."""
+    stmt = (db.select(ServiceDay.day, ServiceDay.client_id, ServiceDay.kind, ServiceDay.bath, ServiceDay.dinner,
+                      ServiceDay.admission_id)
             .where(ServiceDay.organisation_id == org_id, ServiceDay.attended.is_(True),
                    ServiceDay.day >= first, ServiceDay.day <= last)
-            .order_by(ServiceDay.day, ServiceDay.client_id)
-            .options(selectinload(ServiceDay.admission).selectinload(CareAdmission.changes),
-                     selectinload(ServiceDay.admission).joinedload(CareAdmission.client)))
+            .order_by(ServiceDay.day, ServiceDay.client_id))
     if client_id is not None:
         stmt = stmt.where(ServiceDay.client_id == client_id)
-    return list(db.session.execute(stmt).scalars())
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return []
+    admissions = {a.id: a for a in db.session.execute(
+        db.select(CareAdmission).where(CareAdmission.id.in_({r.admission_id for r in rows}))
+        .options(selectinload(CareAdmission.changes), joinedload(CareAdmission.client))).unique().scalars()}
+    return [AttendedDay(r.day, r.client_id, r.kind, r.bath, r.dinner, admissions[r.admission_id]) for r in rows]
 
 
-def service_days_of_month(org_id: int, month: date, client_id: int | None = None) -> list[ServiceDay]:
+def service_days_of_month(org_id: int, month: date, client_id: int | None = None) -> list[AttendedDay]:
     return service_days_between(org_id, rules.month_start(month), rules.month_end(month), client_id)
 
 
-def days_by_month(days: list[ServiceDay]) -> dict[date, list[ServiceDay]]:
+def days_by_month(days: list[AttendedDay]) -> dict[date, list[AttendedDay]]:
     """Group service days (in date order) by service month, keeping their order."""
     grouped = defaultdict(list)
     for record in days:
@@ -239,15 +275,21 @@ def days_by_month(days: list[ServiceDay]) -> dict[date, list[ServiceDay]]:
     return grouped
 
 
-def units_for_days(days: list[ServiceDay], options: PricingOptions, book: RateBook | None = None,
+def units_for_days(days: list[AttendedDay], options: PricingOptions, book: RateBook | None = None,
                    policy=None, excluded=None) -> list[tuple[rules.ServiceUnit, UnitInfo]]:
     """Turn attended service days into claimable units (family-care day, bath, dinner)."""
     book = book or RateBook.load()
     policy = policy or billing_settings.eligibility_policy()
     excluded = billing_settings.excluded_relations() if excluded is None else excluded
     out = []
+    known = {}   # admission id -> (baseline facts, changes): read once per admission, not once per day
     for record in days:
-        standing = day_standing(record.admission, record.day, policy=policy, excluded=excluded)
+        admission = record.admission
+        facts = known.get(admission.id)
+        if facts is None:
+            facts = known[admission.id] = (baseline_facts(admission), change_tuples(admission))
+        standing = day_standing(admission, record.day, policy=policy, excluded=excluded,
+                                facts=rules.facts_on(facts[0], facts[1], record.day))
         facts = standing.facts
         welfare = facts.get("welfare_status") or "general"
         ratio = book.ratio(welfare, record.day)
@@ -273,7 +315,7 @@ def units_for_days(days: list[ServiceDay], options: PricingOptions, book: RateBo
     return out
 
 
-def price_days(days: list[ServiceDay], options: PricingOptions, book: RateBook | None = None,
+def price_days(days: list[AttendedDay], options: PricingOptions, book: RateBook | None = None,
                policy=None, excluded=None) -> list[tuple]:
     """Return (PricedUnit, UnitInfo) for the days, priced per `options`."""
     pairs = units_for_days(days, options, book, policy, excluded)
@@ -319,22 +361,27 @@ class LineData:
 
 def lines_from_priced(month: date, priced) -> list[LineData]:
     """Sum priced units into item-list lines: client × code × row × status × ratio × price (Q15)."""
-    sums = {}
+    sums = {}   # key -> [label, units, amount, copay, self_pay, days]: summed in place, built once at the end
+    service_month = rules.month_start(month)
     for p, info in priced:
         u = p.unit
         if p.declared == 0:
             continue  # self-paid in full (family of the carer, not eligible, over the quota): not declared
-        key = (rules.month_start(month), u.client_id, u.code, u.item, u.row, u.welfare_status,
-               str(rules.as_ratio(u.ratio)), u.price)
+        key = (service_month, u.client_id, u.code, u.item, u.row, u.welfare_status, str(rules.as_ratio(u.ratio)),
+               u.price)
         current = sums.get(key)
         if current is None:
-            sums[key] = LineData(key[0], u.client_id, u.code, u.item, info.label, u.row, u.welfare_status, key[6],
-                                 u.price, 1, p.declared, p.copay, p.self_pay, days=(u.day.day,))
+            sums[key] = [info.label, 1, p.declared, p.copay, p.self_pay, [u.day.day]]
         else:
-            sums[key] = replace(current, units=current.units + 1, amount=current.amount + p.declared,
-                                copay=current.copay + p.copay, self_pay=current.self_pay + p.self_pay,
-                                days=current.days + (u.day.day,))
-    return sorted(sums.values(), key=lambda l: (l.service_month, l.client_id, rules.ITEM_ORDER.get(l.item, 9), l.code))
+            current[1] += 1
+            current[2] += p.declared
+            current[3] += p.copay
+            current[4] += p.self_pay
+            current[5].append(u.day.day)
+    lines = [LineData(key[0], key[1], key[2], key[3], label, key[4], key[5], key[6], key[7], units, amount, copay,
+                      self_pay, days=tuple(days))
+             for key, (label, units, amount, copay, self_pay, days) in sums.items()]
+    return sorted(lines, key=lambda l: (l.service_month, l.client_id, rules.ITEM_ORDER.get(l.item, 9), l.code))
 
 
 def month_lines(org_id: int, month: date, options: PricingOptions | None = None,
