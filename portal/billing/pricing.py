@@ -9,7 +9,9 @@ database and the pure rules in `rules.py`).
 - `month_lines(...)`: those units summed into item-list lines (清冊, Q15).
 - `declaration_lines(...)`: a declaration's lines — its own month, plus the
   differences for earlier months already declared (late corrections, subsidy
-  changes: §7 / Q13 "added to the next declaration").
+  changes: §7 / Q13 "added to the next declaration"). It reads the whole range once
+  (`service_days_between`, `declarations_by_month`, `declared_lines_by_month`) and prices each
+  month in memory: a fixed number of queries whatever the home's history (issue 10).
 """
 from __future__ import annotations
 
