@@ -95,7 +95,8 @@ def declaration_doc(org, service_month: date, declaration: Declaration | None = 
         declared = version.submitted_at.astimezone(clock.TAIPEI).date()
         draft = declaration.status == "draft"
     else:
-        lines = pricing.declaration_lines(org.id, service_month, declaration=declaration)   # the month's own, or None
+        lines = pricing.declaration_lines(org.id, service_month,
+                                          declaration_id=declaration.id if declaration else None)
         by_month = pricing.totals_by_month(lines)
         totals = by_month.pop(None).as_dict()
         months = [(m, t.as_dict()) for m, t in by_month.items()]

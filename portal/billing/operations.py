@@ -650,7 +650,7 @@ def submit_declaration(actor, org_id: int, month: date, *, now: datetime | None 
         db.session.flush()
     elif declaration.status != "draft":
         raise TransitionNotAllowed(f"本月已申報（{declaration.status_label}），不會重複送出。")
-    lines = pricing.declaration_lines(org_id, month, declaration=declaration)
+    lines = pricing.declaration_lines(org_id, month, declaration_id=declaration.id)
     if not lines:
         raise Refused("本月沒有可申報的服務紀錄。")
     declaration.status = "submitted"
@@ -715,7 +715,7 @@ def request_payment(actor, declaration: Declaration, *, receipt_date: date, seen
     before = declaration.status
     if declaration.status == "returned":
         lines = pricing.declaration_lines(declaration.organisation_id, declaration.service_month,
-                                          declaration=declaration)
+                                          declaration_id=declaration.id)
         if not lines:
             raise Refused("重新計算後沒有可申報的金額。")
         _store_version(actor, declaration, lines, now)

@@ -465,11 +465,8 @@ def declarations_by_month(org_id: int, first: date, last: date) -> dict[date, De
                                      Declaration.service_month <= rules.month_start(last))).scalars()}
 
 
-_LOOK_UP = object()
-
-
 def declaration_lines(org_id: int, month: date, *, declaration_id: int | None = None,
-                      book: RateBook | None = None, declaration=_LOOK_UP) -> list[LineData]:
+                      book: RateBook | None = None) -> list[LineData]:
     """Return the lines a declaration of `month` carries now (§10.1, Q13, Q15).
 
     Its own month: the month's priced records minus anything other declarations already
@@ -479,18 +476,11 @@ def declaration_lines(org_id: int, month: date, *, declaration_id: int | None = 
 
     A fixed number of queries whatever the history (issue 10): the declarations, the service days
     (with admissions, changes and clients) and the declared lines of the whole range are read once
-    each, then every month is priced in memory. A caller that has already looked up the month's own
-    declaration (None: there is none) passes it as `declaration` (its id is then `declaration_id`).
+    each, then every month is priced in memory.
     """
     book = book or RateBook.load()
     month = rules.month_start(month)
-    if declaration is _LOOK_UP:
-        declarations = declarations_by_month(org_id, _months_back(month, CATCH_UP_MONTHS), month)
-    else:
-        declarations = declarations_by_month(org_id, _months_back(month, CATCH_UP_MONTHS), rules.previous_month(month))
-        declaration_id = declaration.id if declaration is not None else None
-        if declaration is not None:
-            declarations[month] = declaration
+    declarations = declarations_by_month(org_id, _months_back(month, CATCH_UP_MONTHS), month)
     earlier_months = sorted(m for m, d in declarations.items() if d.status != "draft" and m < month)
     first = earlier_months[0] if earlier_months else month
     records = days_by_month(service_days_between(org_id, first, rules.month_end(month)))
