@@ -466,7 +466,7 @@ def declarations_by_month(org_id: int, first: date, last: date) -> dict[date, De
 
 
 def declaration_lines(org_id: int, month: date, *, declaration_id: int | None = None,
-                      book: RateBook | None = None) -> list[LineData]:
+                      book: RateBook | None = None, clients: dict | None = None) -> list[LineData]:
     """Return the lines a declaration of `month` carries now (§10.1, Q13, Q15).
 
     Its own month: the month's priced records minus anything other declarations already
@@ -476,14 +476,18 @@ def declaration_lines(org_id: int, month: date, *, declaration_id: int | None = 
 
     A fixed number of queries whatever the history (issue 10): the declarations, the service days
     (with admissions, changes and clients) and the declared lines of the whole range are read once
-    each, then every month is priced in memory.
+    each, then every month is priced in memory. A `clients` dict is filled with the clients read with the
+    days ({id: Client}), for documents that print them.
     """
     book = book or RateBook.load()
     month = rules.month_start(month)
     declarations = declarations_by_month(org_id, _months_back(month, CATCH_UP_MONTHS), month)
     earlier_months = sorted(m for m, d in declarations.items() if d.status != "draft" and m < month)
     first = earlier_months[0] if earlier_months else month
-    records = days_by_month(service_days_between(org_id, first, rules.month_end(month)))
+    days = service_days_between(org_id, first, rules.month_end(month))
+    if clients is not None:
+        clients.update((d.client_id, d.admission.client) for d in days)
+    records = days_by_month(days)
     declared = declared_lines_by_month(org_id, earlier_months + [month], exclude_declaration_id=declaration_id)
     policy, excluded = billing_settings.eligibility_policy(), billing_settings.excluded_relations()
 
