@@ -63,7 +63,8 @@ def build(months: int, clients: int):
     # a subsidy change effective from a past fact date: earlier months carry adjustments
     with clock.freeze(datetime.combine(month.replace(day=2), dtime(9))):
         ops.record_subsidy_change(head, admissions[0], field="welfare_status", value="mid_low",
-                                  fact_date=min(date(2025, 6, 1), rules.previous_month(month)), notified_on=month.replace(day=2), evidence="公所核定函")
+                                  fact_date=min(date(2025, 6, 1), rules.previous_month(month)),
+                                  notified_on=month.replace(day=2), evidence="公所核定函")
     db.session.commit()
     return world, home, rules.previous_month(month)
 
