@@ -63,9 +63,12 @@ class DeclarationDoc:
         return roc_slash_month(month)
 
 
-def _group(lines):
-    clients = {c.id: c for c in db.session.execute(
-        db.select(Client).where(Client.id.in_({l.client_id for l in lines}))).scalars()} if lines else {}
+def _group(lines, known=None):
+    """Group lines by month then client; `known` clients (read with a draft's records) are not read again."""
+    clients = dict(known or {})
+    missing = {l.client_id for l in lines} - clients.keys()
+    if missing:
+        clients.update((c.id, c) for c in db.session.execute(db.select(Client).where(Client.id.in_(missing))).scalars())
     by_month = {}
     for line in lines:
         by_month.setdefault(line.service_month, {}).setdefault(line.client_id, []).append(line)
@@ -82,6 +85,7 @@ def declaration_doc(org, service_month: date, declaration: Declaration | None = 
     """Collect a declaration's figures: a stored version, or (draft) the records priced now."""
     service_month = rules.month_start(service_month)
     stored = declaration is not None and (version_no or declaration.status != "draft") and declaration.version_no
+    known = None   # a draft's clients, read with its records
     if stored:
         number = version_no or declaration.version_no
         version = next((v for v in declaration.versions if v.number == number), None)
@@ -95,16 +99,17 @@ def declaration_doc(org, service_month: date, declaration: Declaration | None = 
         declared = version.submitted_at.astimezone(clock.TAIPEI).date()
         draft = declaration.status == "draft"
     else:
+        known = {}
         lines = pricing.declaration_lines(org.id, service_month,
-                                          declaration_id=declaration.id if declaration else None)
+                                          declaration_id=declaration.id if declaration else None, clients=known)
         by_month = pricing.totals_by_month(lines)
         totals = by_month.pop(None).as_dict()
         months = [(m, t.as_dict()) for m, t in by_month.items()]
         number, declared, draft = 0, clock.today(), True
     if not months:
         months = [(service_month, rules.declaration_totals([]).as_dict())]
-    return DeclarationDoc(org, service_month, declaration, number, draft, totals, months, lines, _group(lines),
-                          declared)
+    return DeclarationDoc(org, service_month, declaration, number, draft, totals, months, lines,
+                          _group(lines, known), declared)
 
 
 def profile_for(org_id) -> BillingProfile | None:

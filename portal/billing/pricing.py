@@ -9,7 +9,9 @@ database and the pure rules in `rules.py`).
 - `month_lines(...)`: those units summed into item-list lines (清冊, Q15).
 - `declaration_lines(...)`: a declaration's lines — its own month, plus the
   differences for earlier months already declared (late corrections, subsidy
-  changes: §7 / Q13 "added to the next declaration").
+  changes: §7 / Q13 "added to the next declaration"). It reads the whole range once
+  (`service_days_between`, `declarations_by_month`, `declared_lines_by_month`) and prices each
+  month in memory: a fixed number of queries whatever the home's history (issue 10).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from portal.billing import rules
 from portal.billing import settings as billing_settings
@@ -85,6 +88,9 @@ class RateBook:
     def __init__(self, prices: list[Price], ratios: list[Ratio]):
         self.prices = prices
         self.ratios = ratios
+        # rows by item / welfare status: a declaration looks a price up for every unit of up to 25 months
+        self._prices_by_item = _by(prices, "item")
+        self._ratios_by_status = _by(ratios, "welfare_status")
 
     @classmethod
     def load(cls) -> "RateBook":
@@ -96,32 +102,46 @@ class RateBook:
 
     @staticmethod
     def default_prices() -> list[Price]:
-        return [Price(code, item, level, label, price, DEFAULT_FROM, None,
-                      SEED_SOURCE if item in ("bath", "dinner") else EXTERNAL_SOURCE)
-                for code, item, level, label, price in DEFAULT_PRICES]
+        return list(_DEFAULT_PRICES)
 
     @staticmethod
     def default_ratios() -> list[Ratio]:
-        return [Ratio(status, Decimal(text), DEFAULT_FROM, None, EXTERNAL_SOURCE)
-                for status, text in DEFAULT_RATIOS.items()]
+        return list(_DEFAULT_RATIOS)
 
     def price(self, item: str, cms_level: int | None, day: date) -> Price:
         """Return the price of `item` for a client of `cms_level` on `day` (latest effective row wins)."""
         def matches(p):
-            return p.item == item and p.covers(day) and (p.cms_level is None or p.cms_level == cms_level)
-        for source in (self.prices, self.default_prices()):
-            candidates = [p for p in source if matches(p)]
+            return p.covers(day) and (p.cms_level is None or p.cms_level == cms_level)
+        for source in (self._prices_by_item, _DEFAULT_PRICES_BY_ITEM):
+            candidates = [p for p in source.get(item, ()) if matches(p)]
             if candidates:
                 return max(candidates, key=lambda p: (p.effective_from, p.cms_level is not None, p.id or 0))
         level = f"第{cms_level}級" if cms_level else "未評估失能等級"
         raise MissingRate(f"{day:%Y-%m-%d} 無「{item}」（{level}）之價格，請於費率表補登。")
 
     def ratio(self, welfare_status: str, day: date) -> Decimal:
-        for source in (self.ratios, self.default_ratios()):
-            candidates = [r for r in source if r.welfare_status == welfare_status and r.covers(day)]
+        for source in (self._ratios_by_status, _DEFAULT_RATIOS_BY_STATUS):
+            candidates = [r for r in source.get(welfare_status, ()) if r.covers(day)]
             if candidates:
                 return max(candidates, key=lambda r: (r.effective_from, r.id or 0)).ratio
         raise MissingRate(f"{day:%Y-%m-%d} 無「{welfare_status}」之部分負擔比率，請於費率表補登。")
+
+
+def _by(rows, attribute) -> dict:
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, attribute)].append(row)
+    return dict(grouped)
+
+
+# the shipped defaults, built once (frozen rows, shared by every book)
+_DEFAULT_PRICES = tuple(Price(code, item, level, label, price, DEFAULT_FROM, None,
+                              SEED_SOURCE if item in ("bath", "dinner") else EXTERNAL_SOURCE)
+                        for code, item, level, label, price in DEFAULT_PRICES)
+_DEFAULT_RATIOS = tuple(Ratio(status, Decimal(text), DEFAULT_FROM, None, EXTERNAL_SOURCE)
+                        for status, text in DEFAULT_RATIOS.items())
+_DEFAULT_PRICES_BY_ITEM = _by(_DEFAULT_PRICES, "item")
+_DEFAULT_RATIOS_BY_STATUS = _by(_DEFAULT_RATIOS, "welfare_status")
 
 
 # --- facts ------------------------------------------------------------------------------------
@@ -165,8 +185,8 @@ class DayStanding:
     facts: dict
 
 
-def day_standing(admission: CareAdmission, day: date, *, policy=None, excluded=None) -> DayStanding:
-    facts = facts_for(admission, day)
+def day_standing(admission: CareAdmission, day: date, *, policy=None, excluded=None, facts=None) -> DayStanding:
+    facts = facts_for(admission, day) if facts is None else facts
     policy = policy or billing_settings.eligibility_policy()
     excluded = billing_settings.excluded_relations() if excluded is None else excluded
     family, family_text = rules.carer_family_exclusion(admission.carer_relation or "none", excluded)
@@ -213,28 +233,65 @@ class UnitInfo:
     reason: str
 
 
-def service_days_of_month(org_id: int, month: date, client_id: int | None = None) -> list[ServiceDay]:
-    stmt = (db.select(ServiceDay)
+class AttendedDay(NamedTuple):
+    """An attended service day as pricing reads it: its columns and its admission (with the admission's
+    subsidy changes and client). Plain rows, not one ORM object per day: a declaration prices up to
+    25 months of every client's days."""
+
+    day: date
+    client_id: int
+    kind: str
+    bath: bool
+    dinner: bool
+    admission: CareAdmission
+
+
+def service_days_between(org_id: int, first: date, last: date, client_id: int | None = None) -> list[AttendedDay]:
+    """Attended service days of a home from `first` to `last` (inclusive), in date order, with what
+    pricing reads: at most 3 queries (days, admissions with clients, subsidy changes) for any range."""
+    stmt = (db.select(ServiceDay.day, ServiceDay.client_id, ServiceDay.kind, ServiceDay.bath, ServiceDay.dinner,
+                      ServiceDay.admission_id)
             .where(ServiceDay.organisation_id == org_id, ServiceDay.attended.is_(True),
-                   ServiceDay.day >= rules.month_start(month), ServiceDay.day <= rules.month_end(month))
-            .order_by(ServiceDay.day, ServiceDay.client_id)
-            # pricing reads each day's admission, its subsidy changes and the client: load them with the days
-            .options(selectinload(ServiceDay.admission).selectinload(CareAdmission.changes),
-                     selectinload(ServiceDay.admission).joinedload(CareAdmission.client)))
+                   ServiceDay.day >= first, ServiceDay.day <= last)
+            .order_by(ServiceDay.day, ServiceDay.client_id))
     if client_id is not None:
         stmt = stmt.where(ServiceDay.client_id == client_id)
-    return list(db.session.execute(stmt).scalars())
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return []
+    admissions = {a.id: a for a in db.session.execute(
+        db.select(CareAdmission).where(CareAdmission.id.in_({r.admission_id for r in rows}))
+        .options(selectinload(CareAdmission.changes), joinedload(CareAdmission.client))).unique().scalars()}
+    return [AttendedDay(r.day, r.client_id, r.kind, r.bath, r.dinner, admissions[r.admission_id]) for r in rows]
 
 
-def units_for_days(days: list[ServiceDay], options: PricingOptions, book: RateBook | None = None,
+def service_days_of_month(org_id: int, month: date, client_id: int | None = None) -> list[AttendedDay]:
+    return service_days_between(org_id, rules.month_start(month), rules.month_end(month), client_id)
+
+
+def days_by_month(days: list[AttendedDay]) -> dict[date, list[AttendedDay]]:
+    """Group service days (in date order) by service month, keeping their order."""
+    grouped = defaultdict(list)
+    for record in days:
+        grouped[rules.month_start(record.day)].append(record)
+    return grouped
+
+
+def units_for_days(days: list[AttendedDay], options: PricingOptions, book: RateBook | None = None,
                    policy=None, excluded=None) -> list[tuple[rules.ServiceUnit, UnitInfo]]:
     """Turn attended service days into claimable units (family-care day, bath, dinner)."""
     book = book or RateBook.load()
     policy = policy or billing_settings.eligibility_policy()
     excluded = billing_settings.excluded_relations() if excluded is None else excluded
     out = []
+    known = {}   # admission id -> (baseline facts, changes): read once per admission, not once per day
     for record in days:
-        standing = day_standing(record.admission, record.day, policy=policy, excluded=excluded)
+        admission = record.admission
+        facts = known.get(admission.id)
+        if facts is None:
+            facts = known[admission.id] = (baseline_facts(admission), change_tuples(admission))
+        standing = day_standing(admission, record.day, policy=policy, excluded=excluded,
+                                facts=rules.facts_on(facts[0], facts[1], record.day))
         facts = standing.facts
         welfare = facts.get("welfare_status") or "general"
         ratio = book.ratio(welfare, record.day)
@@ -260,9 +317,10 @@ def units_for_days(days: list[ServiceDay], options: PricingOptions, book: RateBo
     return out
 
 
-def price_days(days: list[ServiceDay], options: PricingOptions, book: RateBook | None = None) -> list[tuple]:
+def price_days(days: list[AttendedDay], options: PricingOptions, book: RateBook | None = None,
+               policy=None, excluded=None) -> list[tuple]:
     """Return (PricedUnit, UnitInfo) for the days, priced per `options`."""
-    pairs = units_for_days(days, options, book)
+    pairs = units_for_days(days, options, book, policy, excluded)
     info = {id(u): i for u, i in pairs}
     priced = rules.price_units([u for u, _ in pairs], granularity=options.granularity)
     return [(p, info[id(p.unit)]) for p in priced]
@@ -305,22 +363,27 @@ class LineData:
 
 def lines_from_priced(month: date, priced) -> list[LineData]:
     """Sum priced units into item-list lines: client × code × row × status × ratio × price (Q15)."""
-    sums = {}
+    sums = {}   # key -> [label, units, amount, copay, self_pay, days]: summed in place, built once at the end
+    service_month = rules.month_start(month)
     for p, info in priced:
         u = p.unit
         if p.declared == 0:
             continue  # self-paid in full (family of the carer, not eligible, over the quota): not declared
-        key = (rules.month_start(month), u.client_id, u.code, u.item, u.row, u.welfare_status,
-               str(rules.as_ratio(u.ratio)), u.price)
+        key = (service_month, u.client_id, u.code, u.item, u.row, u.welfare_status, str(rules.as_ratio(u.ratio)),
+               u.price)
         current = sums.get(key)
         if current is None:
-            sums[key] = LineData(key[0], u.client_id, u.code, u.item, info.label, u.row, u.welfare_status, key[6],
-                                 u.price, 1, p.declared, p.copay, p.self_pay, days=(u.day.day,))
+            sums[key] = [info.label, 1, p.declared, p.copay, p.self_pay, [u.day.day]]
         else:
-            sums[key] = replace(current, units=current.units + 1, amount=current.amount + p.declared,
-                                copay=current.copay + p.copay, self_pay=current.self_pay + p.self_pay,
-                                days=current.days + (u.day.day,))
-    return sorted(sums.values(), key=lambda l: (l.service_month, l.client_id, rules.ITEM_ORDER.get(l.item, 9), l.code))
+            current[1] += 1
+            current[2] += p.declared
+            current[3] += p.copay
+            current[4] += p.self_pay
+            current[5].append(u.day.day)
+    lines = [LineData(key[0], key[1], key[2], key[3], label, key[4], key[5], key[6], key[7], units, amount, copay,
+                      self_pay, days=tuple(days))
+             for key, (label, units, amount, copay, self_pay, days) in sums.items()]
+    return sorted(lines, key=lambda l: (l.service_month, l.client_id, rules.ITEM_ORDER.get(l.item, 9), l.code))
 
 
 def month_lines(org_id: int, month: date, options: PricingOptions | None = None,
@@ -328,20 +391,40 @@ def month_lines(org_id: int, month: date, options: PricingOptions | None = None,
     return lines_from_priced(month, price_month(org_id, month, options, book))
 
 
+def _declared_stmt(org_id: int, exclude_declaration_id: int | None):
+    stmt = (db.select(DeclarationLine)
+            .join(Declaration, Declaration.id == DeclarationLine.declaration_id)
+            .where(Declaration.organisation_id == org_id, Declaration.status != "draft",
+                   DeclarationLine.version_no == Declaration.version_no))
+    if exclude_declaration_id is not None:
+        stmt = stmt.where(Declaration.id != exclude_declaration_id)
+    return stmt
+
+
 def declared_lines(org_id: int, month: date, *, exclude_declaration_id: int | None = None,
                    client_id: int | None = None) -> list[DeclarationLine]:
     """Lines already declared for service month `month`: the latest submitted version of every
     declaration of the home that still stands (not a draft)."""
-    stmt = (db.select(DeclarationLine)
-            .join(Declaration, Declaration.id == DeclarationLine.declaration_id)
-            .where(Declaration.organisation_id == org_id, Declaration.status != "draft",
-                   DeclarationLine.version_no == Declaration.version_no,
-                   DeclarationLine.service_month == rules.month_start(month)))
-    if exclude_declaration_id is not None:
-        stmt = stmt.where(Declaration.id != exclude_declaration_id)
+    stmt = _declared_stmt(org_id, exclude_declaration_id).where(
+        DeclarationLine.service_month == rules.month_start(month))
     if client_id is not None:
         stmt = stmt.where(DeclarationLine.client_id == client_id)
     return list(db.session.execute(stmt).scalars())
+
+
+def declared_lines_by_month(org_id: int, months, *, exclude_declaration_id: int | None = None,
+                            client_id: int | None = None) -> dict[date, list[DeclarationLine]]:
+    """`declared_lines` of several service months in one query: {service month: lines}."""
+    months = sorted({rules.month_start(m) for m in months})
+    grouped = defaultdict(list)
+    if not months:
+        return grouped
+    stmt = _declared_stmt(org_id, exclude_declaration_id).where(DeclarationLine.service_month.in_(months))
+    if client_id is not None:
+        stmt = stmt.where(DeclarationLine.client_id == client_id)
+    for line in db.session.execute(stmt.order_by(DeclarationLine.id)).scalars():
+        grouped[line.service_month].append(line)
+    return grouped
 
 
 def difference(current: list[LineData], declared: list, *, adjustment: bool) -> list[LineData]:
@@ -361,40 +444,61 @@ def difference(current: list[LineData], declared: list, *, adjustment: bool) -> 
 CATCH_UP_MONTHS = 24
 
 
-def month_options(org_id: int, month: date) -> PricingOptions:
+def options_of(declaration: Declaration | None) -> PricingOptions:
     """The settings a month is priced with: those its own declaration was submitted with, if any."""
-    declaration = db.session.execute(db.select(Declaration).filter_by(
-        organisation_id=org_id, service_month=rules.month_start(month))).scalar_one_or_none()
     if declaration is not None and declaration.totals and declaration.status != "draft":
         return PricingOptions.from_dict(declaration.totals.get("options"))
     return PricingOptions.current()
 
 
+def month_options(org_id: int, month: date) -> PricingOptions:
+    declaration = db.session.execute(db.select(Declaration).filter_by(
+        organisation_id=org_id, service_month=rules.month_start(month))).scalar_one_or_none()
+    return options_of(declaration)
+
+
+def declarations_by_month(org_id: int, first: date, last: date) -> dict[date, Declaration]:
+    """The home's declarations of service months `first`..`last`, one query: {service month: declaration}."""
+    return {d.service_month: d for d in db.session.execute(
+        db.select(Declaration).where(Declaration.organisation_id == org_id,
+                                     Declaration.service_month >= rules.month_start(first),
+                                     Declaration.service_month <= rules.month_start(last))).scalars()}
+
+
 def declaration_lines(org_id: int, month: date, *, declaration_id: int | None = None,
-                      book: RateBook | None = None) -> list[LineData]:
+                      book: RateBook | None = None, clients: dict | None = None) -> list[LineData]:
     """Return the lines a declaration of `month` carries now (§10.1, Q13, Q15).
 
     Its own month: the month's priced records minus anything other declarations already
-    declared for it. Earlier months the home has already declared: the difference between
-    their records priced today and everything declared for them (late corrections approved
+    declared for it. Earlier months the home has already declared (the last 24): the difference
+    between their records priced today and everything declared for them (late corrections approved
     by the bureau, subsidy changes effective from a past fact date).
+
+    A fixed number of queries whatever the history (issue 10): the declarations, the service days
+    (with admissions, changes and clients) and the declared lines of the whole range are read once
+    each, then every month is priced in memory. A `clients` dict is filled with the clients read with the
+    days ({id: Client}), for documents that print them.
     """
     book = book or RateBook.load()
     month = rules.month_start(month)
-    options = month_options(org_id, month)
-    own = difference(month_lines(org_id, month, options, book),
-                     declared_lines(org_id, month, exclude_declaration_id=declaration_id), adjustment=False)
-    earlier_months = db.session.execute(
-        db.select(Declaration.service_month)
-        .where(Declaration.organisation_id == org_id, Declaration.status != "draft",
-               Declaration.service_month < month,
-               Declaration.service_month >= _months_back(month, CATCH_UP_MONTHS))
-        .order_by(Declaration.service_month)).scalars().all()
+    declarations = declarations_by_month(org_id, _months_back(month, CATCH_UP_MONTHS), month)
+    earlier_months = sorted(m for m, d in declarations.items() if d.status != "draft" and m < month)
+    first = earlier_months[0] if earlier_months else month
+    days = service_days_between(org_id, first, rules.month_end(month))
+    if clients is not None:
+        clients.update((d.client_id, d.admission.client) for d in days)
+    records = days_by_month(days)
+    declared = declared_lines_by_month(org_id, earlier_months + [month], exclude_declaration_id=declaration_id)
+    policy, excluded = billing_settings.eligibility_policy(), billing_settings.excluded_relations()
+
+    def priced_lines(m):
+        options = options_of(declarations.get(m))
+        return lines_from_priced(m, price_days(records.get(m, []), options, book, policy, excluded))
+
     adjustments = []
     for earlier in earlier_months:
-        adjustments += difference(month_lines(org_id, earlier, month_options(org_id, earlier), book),
-                                  declared_lines(org_id, earlier, exclude_declaration_id=declaration_id),
-                                  adjustment=True)
+        adjustments += difference(priced_lines(earlier), declared.get(earlier, []), adjustment=True)
+    own = difference(priced_lines(month), declared.get(month, []), adjustment=False)
     return adjustments + own
 
 
@@ -418,16 +522,29 @@ def client_difference(admission: CareAdmission, since: date, until: date) -> rul
     """Return what was over- or under-paid for one client from `since` to `until`, comparing the records
     priced with today's facts with what was declared (§7, Q13)."""
     book = RateBook.load()
-    paid, recomputed = {}, {}
-    month = rules.month_start(since)
-    while month <= until:
-        options = month_options(admission.organisation_id, month)
-        for line in month_lines(admission.organisation_id, month, options, book):
-            if line.client_id == admission.client_id:
-                recomputed[(month, line.row)] = recomputed.get((month, line.row), 0) + line.subsidy
-        for line in declared_lines(admission.organisation_id, month, client_id=admission.client_id):
-            paid[(month, line.row)] = paid.get((month, line.row), 0) + line.subsidy
+    org_id, client_id = admission.organisation_id, admission.client_id
+    first, last = rules.month_start(since), rules.month_start(until)
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
         month = rules.next_month(month)
+    paid, recomputed = {}, {}
+    if months:
+        # one pass over the range (issue 10); pricing is per client (quota, co-payment), so the
+        # client's own days price exactly as they do within the whole home's month
+        declarations = declarations_by_month(org_id, first, last)
+        records = days_by_month(service_days_between(org_id, first, rules.month_end(last), client_id))
+        declared = declared_lines_by_month(org_id, months, client_id=client_id)
+        policy, excluded = billing_settings.eligibility_policy(), billing_settings.excluded_relations()
+        for month in months:
+            options = options_of(declarations.get(month))
+            priced = price_days(records.get(month, []), options, book, policy, excluded)
+            for line in lines_from_priced(month, priced):
+                if line.client_id == client_id:
+                    recomputed[(month, line.row)] = recomputed.get((month, line.row), 0) + line.subsidy
+            for line in declared.get(month, []):
+                paid[(month, line.row)] = paid.get((month, line.row), 0) + line.subsidy
     # only months that were declared can have been over- or under-paid
     declared_months = {k[0] for k in paid}
     recomputed = {k: v for k, v in recomputed.items() if k[0] in declared_months}

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from portal.billing import pricing, rules
+from portal.billing import settings as billing_settings
 
 
 @dataclass(frozen=True)
@@ -44,21 +45,23 @@ def year_service_days(organisation_id: int, year: int) -> list[ServiceDayFigure]
     facts in effect on each day.
     """
     book = pricing.RateBook.load()
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    # the year's days, declarations and settings read once (issue 10), then each month priced in memory
+    declarations = pricing.declarations_by_month(organisation_id, first, last)
+    records = pricing.days_by_month(pricing.service_days_between(organisation_id, first, last))
+    policy, excluded = billing_settings.eligibility_policy(), billing_settings.excluded_relations()
     figures = []
-    month = date(year, 1, 1)
-    while month.year == year:
-        days = pricing.service_days_of_month(organisation_id, month)
-        if days:
-            options = pricing.month_options(organisation_id, month)
-            kinds = {(d.client_id, d.day): d.kind for d in days}
-            per_day = {}
-            for priced, _ in pricing.price_days(days, options, book):
-                unit = priced.unit
-                key = (unit.client_id, unit.day)
-                amount, copay, status = per_day.get(key, (0, 0, unit.welfare_status))
-                per_day[key] = (amount + priced.declared, copay + priced.copay, status)
-            for (client_id, day), (amount, copay, status) in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-                figures.append(ServiceDayFigure(client_id, day, rules.DAY_FRACTION[kinds[(client_id, day)]], status,
-                                                amount, copay))
-        month = rules.next_month(month)
+    for month in sorted(records):
+        days = records[month]
+        options = pricing.options_of(declarations.get(month))
+        kinds = {(d.client_id, d.day): d.kind for d in days}
+        per_day = {}
+        for priced, _ in pricing.price_days(days, options, book, policy, excluded):
+            unit = priced.unit
+            key = (unit.client_id, unit.day)
+            amount, copay, status = per_day.get(key, (0, 0, unit.welfare_status))
+            per_day[key] = (amount + priced.declared, copay + priced.copay, status)
+        for (client_id, day), (amount, copay, status) in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            figures.append(ServiceDayFigure(client_id, day, rules.DAY_FRACTION[kinds[(client_id, day)]], status,
+                                            amount, copay))
     return figures

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from flask import abort, flash, make_response, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -12,7 +13,7 @@ from portal.auth.access import get_or_404, require, roles_required
 from portal.billing import documents, rules
 from portal.billing import operations as ops
 from portal.billing.forms import ApproveForm, PaymentForm, ProfileForm, RequestForm, ReturnForm
-from portal.billing.models import Declaration, SubsidyChange
+from portal.billing.models import CareAdmission, Declaration, SubsidyChange
 from portal.billing.views import (READERS, _cal, bp, can_edit, get_home_or_404, is_decider, is_head, month_key,
                                   parse_month)
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
@@ -84,7 +85,9 @@ def _context(org, declaration):
     pending_changes = db.session.execute(
         db.select(SubsidyChange).where(SubsidyChange.organisation_id == org.id, SubsidyChange.cancelled_at.is_(None),
                                        (SubsidyChange.overpaid > 0) | (SubsidyChange.underpaid > 0))
-        .order_by(SubsidyChange.recorded_at.desc()).limit(10)).scalars().all()
+        .order_by(SubsidyChange.recorded_at.desc()).limit(10)
+        .options(joinedload(SubsidyChange.admission).joinedload(CareAdmission.client))  # the list names each client
+    ).scalars().all()
     version = declaration.version if declaration else None
     total = declaration.totals["total"] if declaration and declaration.totals else 0
     return {

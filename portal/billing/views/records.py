@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -16,7 +16,7 @@ from portal.billing import operations as ops
 from portal.billing import pricing, rules
 from portal.billing import settings as billing_settings
 from portal.billing.forms import CorrectionForm, DayRowForm, DecisionForm, FamilyCountForm
-from portal.billing.models import CareAdmission, CorrectionRequest, HomeDay, ServiceDay
+from portal.billing.models import CareAdmission, CorrectionRequest, HomeDay, ServiceDay, ServiceDayRevision
 from portal.clients.models import Client
 from portal.billing.views import DECIDERS, READERS, bp, can_edit, get_home_or_404, is_decider, parse_day
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
@@ -74,25 +74,34 @@ def _row(admission, day, record, opening, week_counts, form=None, rules_in_force
                week_counts.get(admission.client_id, 0))
 
 
+def _row_context(org, day):
+    """What one row of the sheet needs besides the row itself (may it be edited, or corrected)."""
+    today = clock.today()
+    block = ops.edit_block(org.id, day, today)
+    locked = rules.records_locked(day, today)
+    return {"org": org, "day": day, "today": today, "edit_block": block, "locked": locked,
+            "editable": can_edit(org.id) and block is None, "can_request_correction": can_edit(org.id) and locked}
+
+
 def _sheet(org, day):
     """Everything the day sheet shows, and the rows keyed by admission id."""
-    today = clock.today()
+    context = _row_context(org, day)
     opening = ops.opening_hours_on(org.id, day)
     admissions = _admissions_on(org.id, day)
-    records = {r.client_id: r for r in db.session.execute(
-        db.select(ServiceDay).filter_by(organisation_id=org.id, day=day)).scalars()}
+    stmt = db.select(ServiceDay).filter_by(organisation_id=org.id, day=day)
+    if not context["editable"]:
+        # a read-only row tells who changed it last: load every row's revisions at once (no query per row)
+        stmt = stmt.options(selectinload(ServiceDay.revisions).joinedload(ServiceDayRevision.changed_by))
+    records = {r.client_id: r for r in db.session.execute(stmt).scalars()}
     weeks = _week_counts(org.id, day)
     in_force = (billing_settings.eligibility_policy(), billing_settings.excluded_relations())  # read once a sheet
     rows = [_row(a, day, records.get(a.client_id), opening, weeks, rules_in_force=in_force) for a in admissions]
     home_day = db.session.execute(db.select(HomeDay).filter_by(organisation_id=org.id, day=day)).scalar_one_or_none()
     attended = sum(1 for r in records.values() if r.attended)
     family = home_day.family_count if home_day else 0
-    block = ops.edit_block(org.id, day, today)
     return {
-        "org": org, "day": day, "today": today, "rows": rows, "opening": opening, "home_day": home_day,
-        "attended": attended, "family": family, "persons": attended + family, "edit_block": block,
-        "editable": can_edit(org.id) and block is None, "locked": rules.records_locked(day, today),
-        "can_request_correction": can_edit(org.id) and rules.records_locked(day, today),
+        **context, "rows": rows, "opening": opening, "home_day": home_day,
+        "attended": attended, "family": family, "persons": attended + family,
         "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
         "family_form": FamilyCountForm(formdata=None, family_count=family, note=home_day.note if home_day else "",
                                        version=home_day.version if home_day else ""),
@@ -175,7 +184,7 @@ def save_row(home_id, day, admission_id):
 
 def _render_row(org, day, row, context=None):
     from flask import make_response
-    context = context or _sheet(org, day)
+    context = context or _row_context(org, day)   # not the whole sheet: the answer is one row
     html = render_template("billing/_day_row.html", row=row, **{k: v for k, v in context.items() if k != "rows"})
     return make_response(html)
 
@@ -249,7 +258,9 @@ def corrections():
     stmt = db.select(CorrectionRequest).where(CorrectionRequest.visible_to(current_user))
     if status in ("submitted", "approved", "rejected", "withdrawn"):
         stmt = stmt.where(CorrectionRequest.status == status)
-    rows = db.session.execute(stmt.order_by(CorrectionRequest.requested_at.desc()).limit(200)).scalars().all()
+    rows = db.session.execute(stmt.order_by(CorrectionRequest.requested_at.desc()).limit(200)
+                              .options(joinedload(CorrectionRequest.organisation),   # each row names both:
+                                       joinedload(CorrectionRequest.client))).scalars().all()  # no query per row
     return render("billing/corrections.html", rows=rows, selected=status)
 
 
