@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import url_for
 
 from portal.audits import rules
-from portal.audits.queries import finalised_audits, unit_standings, upcoming_audits
+from portal.audits.queries import finalised_audits, upcoming_audits
 from portal.auth import roles
 from portal.calendar import roc_date
 from portal.dashboard.registry import ActionItem, action_source, shared
@@ -36,19 +36,30 @@ def audit_facts(org_ids) -> dict:
     return facts
 
 
-def _audited_units():
-    from portal.orgs.models import Organisation
-    return db.session.execute(db.select(Organisation).where(
-        Organisation.kind.in_((roles.A_UNIT, roles.B_UNIT)), Organisation.active).order_by(Organisation.name)
-    ).scalars().all()
-
-
 def _bureau_view():
-    """Audited units, their standings and upcoming audits, loaded once per request for both bureau sources."""
+    """Audited units, their standings and upcoming audits, loaded once per request for both bureau sources.
+
+    One query reads the finalised and the upcoming audits of active A and B units with their unit (a unit
+    with no audit at all has no standing to act on and nothing upcoming: neither source lists it)."""
     def load():
-        units = _audited_units()
-        ids = [u.id for u in units]
-        return units, ids, unit_standings(ids)
+        from sqlalchemy.orm import contains_eager
+        from portal.audits.models import Audit
+        from portal.audits.queries import UnitStanding
+        from portal.orgs.models import Organisation
+        rows = db.session.execute(
+            db.select(Audit).join(Organisation, Organisation.id == Audit.organisation_id)
+            .where(Organisation.kind.in_((roles.A_UNIT, roles.B_UNIT)), Organisation.active,
+                   Audit.status.in_(("finalised", "scheduled", "in_progress")))
+            .options(contains_eager(Audit.organisation))
+            .order_by(Audit.scheduled_on, Audit.finalised_at, Audit.id)).scalars().all()
+        units, finalised, upcoming = {}, {}, {}
+        for audit in rows:   # the orders of queries.finalised_audits and queries.upcoming_audits
+            units[audit.organisation_id] = audit.organisation
+            (finalised if audit.status == "finalised" else upcoming).setdefault(audit.organisation_id, []).append(audit)
+        ordered = sorted(units.values(), key=lambda u: u.name)
+        ids = [u.id for u in ordered]
+        return (ordered, ids, {i: UnitStanding(finalised.get(i, [])) for i in ids},
+                {i: upcoming.get(i, []) for i in ids})
     return shared("audits.bureau_view", load)
 
 
@@ -60,11 +71,13 @@ def contract_consequences(user, now):
     from portal.audits.operations import suspended_for_audits
     from portal.contracts.operations import contracts_for_units, pick_current
     today = now.date()
-    units, ids, standings = _bureau_view()
-    contracts = contracts_for_units(ids)
+    units, ids, standings, _ = _bureau_view()
+    contracts = contracts_for_units([i for i in ids if standings[i].last is not None])
     items = []
     for unit in units:
         standing = standings[unit.id]
+        if standing.last is None:
+            continue
         contract = pick_current(contracts[unit.id], today)
         if contract is None or standing.last is None:
             continue
@@ -88,8 +101,7 @@ def units_at_risk_and_overdue(user, now):
     if user.role not in MANAGERS:
         return []
     today = now.date()
-    units, ids, standings = _bureau_view()
-    upcoming = upcoming_audits(ids)
+    units, ids, standings, upcoming = _bureau_view()
     limit = get_setting(MAX_MONTHS.key)
     items = []
     for unit in units:
@@ -146,21 +158,17 @@ def corrections(user, now):
     """Units: failed items to correct before the next audit; the bureau: correction reports to review."""
     from portal.audits.models import Audit, AuditCorrection
     if user.role in MANAGERS:
-        rows = db.session.execute(db.select(AuditCorrection).where(AuditCorrection.status == "filed")
-                                  .order_by(AuditCorrection.filed_at)).scalars().all()
-        by_audit = {}
-        for row in rows:
-            by_audit.setdefault(row.audit_id, []).append(row)
+        from sqlalchemy import func
         from sqlalchemy.orm import joinedload
-        audits = {a.id: a for a in db.session.execute(db.select(Audit).where(Audit.id.in_(list(by_audit)))
-                                                      .options(joinedload(Audit.organisation))).scalars()} \
-            if by_audit else {}
-        items = []
-        for audit_id, rows in by_audit.items():
-            audit = audits[audit_id]
-            items.append(ActionItem(f"{audit.organisation.display_name}提報查核缺失改善 {len(rows)} 題，待審查",
-                                    url_for("audits.show", audit_id=audit_id) + "#corrections", area=AREA))
-        return items
+        # each audit with filed corrections and how many, in one query (earliest filing first)
+        filed = (db.select(AuditCorrection.audit_id, func.count().label("n"),
+                           func.min(AuditCorrection.filed_at).label("first"))
+                 .where(AuditCorrection.status == "filed").group_by(AuditCorrection.audit_id).subquery())
+        rows = db.session.execute(db.select(Audit, filed.c.n).join(filed, filed.c.audit_id == Audit.id)
+                                  .order_by(filed.c.first, Audit.id).options(joinedload(Audit.organisation))).all()
+        return [ActionItem(f"{audit.organisation.display_name}提報查核缺失改善 {n} 題，待審查",
+                           url_for("audits.show", audit_id=audit.id) + "#corrections", area=AREA)
+                for audit, n in rows]
     if user.role not in roles.A_ROLES | roles.B_ROLES:
         return []
     audits = finalised_audits([user.organisation_id])[user.organisation_id]

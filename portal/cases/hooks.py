@@ -9,10 +9,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.auth import roles
 from portal.cases import operations as ops
 from portal.cases import rules
-from portal.cases.models import (Case, CaseNotice, CarePlan, ChangeRequest, Closure, Dispatch, PauseRequest,
-                                 Referral, SERVICE_TYPES, Suspension, Visit)
+from portal.cases.models import (Case, CaseNotice, CarePlan, ChangeRequest, Closure, Dispatch, PAUSE_KINDS,
+                                 PauseRequest, Referral, SERVICE_TYPES, Suspension, Visit)
 from portal.cases.settings import SUSPENSION_FOLLOWUP_DAYS, setting
-from portal.dashboard.registry import ActionItem, action_source
+from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
 from portal.extensions import db
 from portal.orgs.standing import referral_blocker, unit_summary
 from portal.settings.operations import office_calendar
@@ -220,44 +220,62 @@ def _case_items(case, today, recorded=None, last_visits=None):
     return items
 
 
-@action_source
+def first_service_overdue_cutoff(today, cal):
+    """The latest plan-approval date whose first service is overdue on `today`.
+
+    rules.first_service_due (7 office days after approval, seed 000 §三(二)3, WE-03) never moves back when
+    the approval does, so "overdue" is "approved on or before this date": the list is one SQL filter.
+    """
+    day = today - timedelta(days=8)
+    while rules.first_service_due(day, cal=cal) >= today:
+        day -= timedelta(days=1)
+    return day
+
+
+def _first_service_late(today, cal):
+    return (Case.state == "PLAN_APPROVED", Case.first_service_on.is_(None),
+            Case.plan_approved_on <= first_service_overdue_cutoff(today, cal))
+
+
+@queue_summary
+def bureau_queues(user, now):
+    """Bureau: the change-of-provider and dispatch-pause queues; the county's late first services by B units."""
+    if user.role not in DECIDERS + CENTRE_ROLES:
+        return False
+    queues = []
+    if user.role in DECIDERS:
+        queues.append(Summary("更換服務單位申請待審", url_for("cases.changes", state="SUBMITTED"),
+                              db.select(ChangeRequest.id).where(ChangeRequest.state == "SUBMITTED"), area=AREA))
+        for kind, label in PAUSE_KINDS.items():   # a pause is asked for a date; a resumption is not
+            queues.append(Summary(f"{label}申請待審", url_for("cases.pauses"),
+                                  db.select(PauseRequest.requested_on).where(PauseRequest.state == "SUBMITTED",
+                                                                             PauseRequest.kind == kind),
+                                  due=PauseRequest.requested_on if kind == "pause" else None, area=AREA))
+    queues.append(Summary("B單位逾期未提供首次服務", url_for("cases.dispatches", overdue=1),
+                          db.select(Dispatch.id).where(Dispatch.state.in_(("REFERRED", "ACCEPTED")),
+                                                       Dispatch.due_on < now.date()),
+                          area=AREA, detail="5 個工作日內須提供首次服務，否則應改派"))
+    return queues
+
+
+def _late_first_services(user, now):
+    if user.role not in DECIDERS + CENTRE_ROLES:
+        return False
+    return db.select(Case.id).where(*_first_service_late(now.date(), office_calendar()))
+
+
+@action_source(probe=_late_first_services)
 def bureau_items(user, now):
-    """Bureau: change-of-provider and pause requests to decide; first services overdue county-wide."""
+    """Bureau and centre: the 20 longest-overdue first services county-wide (only those 20 are loaded)."""
     if user.role not in DECIDERS + CENTRE_ROLES:
         return []
-    today = now.date()
-    items = []
-    if user.role in DECIDERS:
-        for r in db.session.execute(db.select(ChangeRequest).where(ChangeRequest.state == "SUBMITTED")
-                                    .options(_via_case(ChangeRequest.case), joinedload(ChangeRequest.new_org),
-                                             joinedload(ChangeRequest.dispatch).joinedload(Dispatch.organisation))
-                                    .order_by(ChangeRequest.submitted_at)).scalars():
-            items.append(ActionItem(f"更換服務單位申請待審：{r.case.client.name}（{r.dispatch.organisation.display_name}"
-                                    f" → {r.new_org.display_name if r.new_org else '—'}）",
-                                    url_for("cases.change", change_id=r.id), area=AREA))
-        for r in db.session.execute(db.select(PauseRequest).where(PauseRequest.state == "SUBMITTED")
-                                    .options(joinedload(PauseRequest.organisation))
-                                    .order_by(PauseRequest.submitted_at)).scalars():
-            items.append(ActionItem(f"{r.kind_label}申請待審：{r.organisation.display_name}",
-                                    url_for("cases.pause", pause_id=r.id),
-                                    due=r.requested_on if r.kind == "pause" else None, area=AREA))
     cal = office_calendar()
-    overdue = []
-    for case in db.session.execute(db.select(Case).where(Case.state == "PLAN_APPROVED",
-                                                         Case.first_service_on.is_(None))
-                                   .options(CASE_CLIENT, joinedload(Case.a_unit))).scalars():
-        due = rules.first_service_due(case.plan_approved_on, cal=cal)
-        if due < today:
-            overdue.append((case, due))
-    for case, due in overdue[:20]:
-        items.append(ActionItem(f"首次服務逾期：{case.client.name}（{case.a_unit.display_name if case.a_unit else '—'}）",
-                                _case_url(case.id), due=due, area=AREA))
-    late = db.session.execute(db.select(func.count()).select_from(Dispatch).where(
-        Dispatch.state.in_(("REFERRED", "ACCEPTED")), Dispatch.due_on < today)).scalar_one()
-    if late:
-        items.append(ActionItem(f"B單位逾期未提供首次服務共 {late} 件", url_for("cases.dispatches", overdue=1),
-                                area=AREA, detail="5 個工作日內須提供首次服務，否則應改派"))
-    return items
+    cases = db.session.execute(db.select(Case).where(*_first_service_late(now.date(), cal))
+                               .options(CASE_CLIENT, joinedload(Case.a_unit))
+                               .order_by(Case.plan_approved_on, Case.id).limit(20)).scalars()
+    return [ActionItem(f"首次服務逾期：{case.client.name}（{case.a_unit.display_name if case.a_unit else '—'}）",
+                       _case_url(case.id), due=rules.first_service_due(case.plan_approved_on, cal=cal), area=AREA)
+            for case in cases]
 
 
 def _b_unit_work(user, now):
