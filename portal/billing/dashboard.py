@@ -3,12 +3,14 @@ from flask import url_for
 
 from portal.auth import roles
 from portal.billing import rules
-from portal.billing.compliance import compliance_items
+from portal.billing.compliance import active_carers, carer_status, compliance_items
 from portal.billing.models import CorrectionRequest, Declaration, OpeningHoursFiling, ServiceDay, StaffChange
+from portal.billing.settings import EXPIRY_WINDOW
 from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
 from portal.extensions import db
 from portal.orgs.models import Organisation, overseen_org_ids
 from portal.orgs.standing import unit_summary
+from portal.settings.registry import get_setting
 
 AREA = "家庭托顧"
 
@@ -80,8 +82,12 @@ def guidance_billing_items(user, now):
     homes = {o.id: o for o in db.session.execute(   # the guided homes in one query (the ids as a subquery)
         db.select(Organisation).where(Organisation.id.in_(overseen_org_ids(user)))).scalars()}
     items = []
-    for item in compliance_items([i for i, o in homes.items() if o.subtype == "family_care"], now.date()):
-        if item.state in ("overdue", "soon", "blocked"):
+    # the carers' items only: a guidance unit is not shown the pending staff changes or the missing filing
+    today, window = now.date(), int(get_setting(EXPIRY_WINDOW.key))
+    for carer in active_carers([i for i, o in homes.items() if o.subtype == "family_care"], today):
+        for item in carer_status(carer, today, window):
+            if item.state not in ("overdue", "soon", "blocked"):
+                continue
             who = f"{item.carer.name} " if item.carer else ""
             items.append(ActionItem(f"{homes[item.organisation_id].display_name}：{who}{item.what}（{item.state_label}）",
                                     url_for("billing.compliance", home_id=item.organisation_id), due=item.due,

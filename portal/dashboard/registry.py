@@ -123,14 +123,18 @@ def _summary_columns(summary, now):
             select(func.count()).select_from(sub).where(sub.c.late).scalar_subquery()]
 
 
+def queue_item(title, url, count, due=None, late=0, *, area="", detail="", unit="件"):
+    """The one item that stands for a queue: 「更換服務單位申請待審 12 件（逾期 3 件）」, its earliest due."""
+    text = f"{title} {count} {unit}" + (f"（逾期 {late} {unit}）" if late else "")
+    return ActionItem(text, url, due=due, area=area, detail=detail, count=count, overdue_count=late)
+
+
 def _summary_item(summary, values):
     count = values[0] or 0
     due, late = (values[1], values[2] or 0) if len(values) > 1 else (None, 0)
     if due is not None and summary.due_of is not None:
         due = summary.due_of(due)
-    title = f"{summary.title} {count} 件" + (f"（逾期 {late} 件）" if late else "")
-    return ActionItem(title, summary.url, due=due, area=summary.area, detail=summary.detail, count=count,
-                      overdue_count=late)
+    return queue_item(summary.title, summary.url, count, due, late, area=summary.area, detail=summary.detail)
 
 
 def _sources_to_run(user, now):

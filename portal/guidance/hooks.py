@@ -11,7 +11,8 @@ from portal.auth import roles
 from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
 from portal.extensions import db
 from portal.guidance import queries
-from portal.guidance.models import GrantApplication, GuidanceOfficer, GuidancePlan, GuidanceYear, GuidedHome
+from portal.guidance.models import (CapacityAssessment, GrantApplication, GuidanceOfficer, GuidancePlan, GuidanceYear,
+                                    GuidedHome)
 from portal.guidance.settings import (GRANT_DECISION_DAYS, PLAN_DUE_DAYS, TARGET, TARGET_WARNING_MONTH,
                                       VISIT_INTERVAL)
 from portal.orgs.models import Organisation, OrganisationLink
@@ -34,12 +35,15 @@ def visit_due(home: GuidedHome, today: date) -> date | None:
 
 def _guide_items(user, today):
     items = []
-    # each home's visits and assessments in two queries, not two per home
-    homes = queries.homes_of(user.organisation_id, include_dropped=False,
-                             options=(selectinload(GuidedHome.visits), selectinload(GuidedHome.assessments)))
+    # each home's visits in one query, not one per home
+    homes = queries.homes_of(user.organisation_id, include_dropped=False, options=(selectinload(GuidedHome.visits),))
     plan_days = timedelta(days=get_setting(PLAN_DUE_DAYS.key))
-    plans = {(p.home_id, p.year): p for p in db.session.execute(db.select(GuidancePlan).where(
-        GuidancePlan.home_id.in_([h.id for h in homes] or [0]), GuidancePlan.year == today.year)).scalars()}
+    # whether each home has an assessment and its plan of the year, in one query
+    assessed = db.select(CapacityAssessment.id).where(CapacityAssessment.home_id == GuidedHome.id).exists()
+    facts = {home_id: (has_assessment, plan) for home_id, has_assessment, plan in db.session.execute(
+        db.select(GuidedHome.id, assessed, GuidancePlan).outerjoin(
+            GuidancePlan, (GuidancePlan.home_id == GuidedHome.id) & (GuidancePlan.year == today.year))
+        .where(GuidedHome.id.in_([h.id for h in homes] or [0])))}
     for home in homes:
         url = url_for("guidance.home", home_id=home.id)
         due = visit_due(home, today)
@@ -51,10 +55,10 @@ def _guide_items(user, today):
             continue
         # R-GU-03: every licensed home gets a capacity assessment and an individual plan.
         start_due = home.licensed_on + plan_days
-        if not home.assessments:
+        has_assessment, plan = facts[home.id]
+        if not has_assessment:
             items.append(ActionItem(f"獨立營運量能評估待辦理：{home.home_name}",
                                     url_for("guidance.assessment_new", home_id=home.id), due=start_due, area=AREA))
-        plan = plans.get((home.id, today.year))
         if plan is None:
             due = max(start_due, date(today.year, 1, 1) + plan_days)
             items.append(ActionItem(f"{today.year - 1911}年度個別化輔導計畫待訂定：{home.home_name}",
@@ -64,11 +68,19 @@ def _guide_items(user, today):
             items.append(ActionItem(f"輔導計畫待檢討：{home.home_name}",
                                     url_for("guidance.plan", home_id=home.id, year=today.year, edit=1),
                                     due=plan.next_review_on, area=AREA))
+    if today.month < get_setting(TARGET_WARNING_MONTH.key):
+        return items
     target = get_setting(TARGET.key)
-    done = queries.new_homes_count(user.organisation_id, today.year)
-    exited = queries.exit_row(user.organisation_id)
-    if today.month >= get_setting(TARGET_WARNING_MONTH.key) and done < target and not (
-            exited and exited.year < today.year):
+    # queries.new_homes_count and the year of queries.exit_row, in one query
+    done, exit_year = db.session.execute(db.select(
+        db.select(func.count(GuidedHome.id)).where(
+            GuidedHome.guidance_org_id == user.organisation_id, GuidedHome.stage == "contracted",
+            GuidedHome.contracted_on >= date(today.year, 1, 1), GuidedHome.contracted_on <= date(today.year, 12, 31))
+        .scalar_subquery(),
+        db.select(func.min(GuidanceYear.year)).where(
+            GuidanceYear.organisation_id == user.organisation_id, GuidanceYear.exit_flag.is_(True),
+            GuidanceYear.settled_at.is_not(None)).scalar_subquery())).one()
+    if done < target and not (exit_year is not None and exit_year < today.year):
         items.append(ActionItem(f"年度目標：{today.year - 1911}年已完成特約之新增托顧家庭 {done}／{target} 處",
                                 url_for("guidance.unit", unit_id=user.organisation_id), due=date(today.year, 12, 31),
                                 area=AREA, detail="未完成任何一處者，年底結算須繳回業務費 20%"))
