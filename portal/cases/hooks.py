@@ -271,14 +271,10 @@ def first_service_overdue_cutoff(today, cal):
     return day
 
 
-def _first_service_late(today, cal):
-    return (Case.state == "PLAN_APPROVED", Case.first_service_on.is_(None),
-            Case.plan_approved_on <= first_service_overdue_cutoff(today, cal))
-
-
 @queue_summary
 def bureau_queues(user, now):
-    """Bureau: the change-of-provider and dispatch-pause queues; the county's late first services by B units."""
+    """Bureau: the change-of-provider and dispatch-pause queues. Bureau and centre: the county's first services
+    waiting (A units) and late (B units)."""
     if user.role not in DECIDERS + CENTRE_ROLES:
         return False
     queues = []
@@ -290,42 +286,20 @@ def bureau_queues(user, now):
                                   db.select(PauseRequest.requested_on).where(PauseRequest.state == "SUBMITTED",
                                                                              PauseRequest.kind == kind),
                                   due=PauseRequest.requested_on if kind == "pause" else None, area=AREA))
+    # A units' first services overdue, 7 office days after the plan's approval (rules.first_service_due, WE-03):
+    # a county has hundreds, one item; the case list filtered on 「照顧計畫已核定」 lists the cases waiting
+    cal = office_calendar()
+    late = Case.plan_approved_on <= first_service_overdue_cutoff(now.date(), cal)
+    queues.append(Summary("A單位首次服務逾期", url_for("cases.index", state="PLAN_APPROVED"),
+                          db.select(Case.id).where(Case.state == "PLAN_APPROVED", Case.first_service_on.is_(None), late),
+                          due=Case.plan_approved_on, late=late, say_late=False,
+                          due_of=lambda approved: rules.first_service_due(approved, cal=cal), area=AREA,
+                          detail="照顧計畫核定後 7 個工作日內須提供第一次服務"))
     queues.append(Summary("B單位逾期未提供首次服務", url_for("cases.dispatches", overdue=1),
                           db.select(Dispatch.id).where(Dispatch.state.in_(("REFERRED", "ACCEPTED")),
                                                        Dispatch.due_on < now.date()),
-                          area=AREA, detail="5 個工作日內須提供首次服務，否則應改派"))
+                          due=Dispatch.due_on, say_late=False, area=AREA, detail="5 個工作日內須提供首次服務，否則應改派"))
     return queues
-
-
-def _late_first_services(user, now):
-    if user.role not in DECIDERS + CENTRE_ROLES:
-        return False
-    return db.select(Case.id).where(*_first_service_late(now.date(), office_calendar()))
-
-
-SHOWN_LATE = 20
-
-
-@action_source(probe=_late_first_services)
-def bureau_items(user, now):
-    """Bureau and centre: the 20 longest-overdue first services county-wide (only those are loaded), and how
-    many there are in all."""
-    if user.role not in DECIDERS + CENTRE_ROLES:
-        return []
-    cal = office_calendar()
-    rows = db.session.execute(db.select(Case, func.count().over().label("total"))
-                              .where(*_first_service_late(now.date(), cal))
-                              .options(CASE_CLIENT, joinedload(Case.a_unit))
-                              .order_by(Case.plan_approved_on, Case.id).limit(SHOWN_LATE)).all()
-    items = [ActionItem(f"首次服務逾期：{case.client.name}（{case.a_unit.display_name if case.a_unit else '—'}）",
-                        _case_url(case.id), due=rules.first_service_due(case.plan_approved_on, cal=cal), area=AREA)
-             for case, _ in rows]
-    total = rows[0].total if rows else 0
-    if total > len(rows):   # the rest are counted, not loaded: 個案列表「照顧計畫已核定」 lists them
-        items.append(ActionItem(f"首次服務逾期共 {total} 件（本頁列出逾期最久的 {len(rows)} 件）",
-                                url_for("cases.index", state="PLAN_APPROVED"), due=items[0].due, area=AREA,
-                                detail="照顧計畫核定後 7 個工作日內須提供第一次服務"))
-    return items
 
 
 def _b_unit_work(user, now):

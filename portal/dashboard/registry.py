@@ -50,11 +50,16 @@ class ActionItem:
     area: str = ""
     detail: str = ""
     overdue: bool = field(default=False)
-    count: int = 1              # a queue summary stands for `count` records
-    overdue_count: int = 0      # … of which this many are overdue
+    queue: bool = False         # one item for a whole queue (queue_item): `count` records,
+    count: int = 1              # `overdue_count` of them overdue, `due` the earliest deadline
+    overdue_count: int = 0
+
+    @property
+    def overdue_records(self):
+        return self.overdue_count if self.queue else int(self.overdue)
 
     def check_overdue(self, now: datetime):
-        if self.count > 1 or self.overdue_count:
+        if self.queue:
             self.overdue = self.overdue_count > 0
         elif isinstance(self.due, datetime):
             self.overdue = self.due < now
@@ -76,6 +81,7 @@ class Summary:
     # rule's "overdue", and `due_of`, the rule giving the earliest deadline from the earliest `due` value.
     late: Any = None
     due_of: Any = None
+    say_late: bool = True   # False when every record of the queue is overdue by definition (the title says so)
 
 
 _sources = []   # (fn, probe or None)
@@ -123,10 +129,10 @@ def _summary_columns(summary, now):
             select(func.count()).select_from(sub).where(sub.c.late).scalar_subquery()]
 
 
-def queue_item(title, url, count, due=None, late=0, *, area="", detail="", unit="件"):
+def queue_item(title, url, count, due=None, late=0, *, area="", detail="", unit="件", say_late=True):
     """The one item that stands for a queue: 「更換服務單位申請待審 12 件（逾期 3 件）」, its earliest due."""
-    text = f"{title} {count} {unit}" + (f"（逾期 {late} {unit}）" if late else "")
-    return ActionItem(text, url, due=due, area=area, detail=detail, count=count, overdue_count=late)
+    text = f"{title} {count} {unit}" + (f"（逾期 {late} {unit}）" if late and say_late else "")
+    return ActionItem(text, url, due=due, area=area, detail=detail, queue=True, count=count, overdue_count=late)
 
 
 def _summary_item(summary, values):
@@ -134,7 +140,8 @@ def _summary_item(summary, values):
     due, late = (values[1], values[2] or 0) if len(values) > 1 else (None, 0)
     if due is not None and summary.due_of is not None:
         due = summary.due_of(due)
-    return queue_item(summary.title, summary.url, count, due, late, area=summary.area, detail=summary.detail)
+    return queue_item(summary.title, summary.url, count, due, late, area=summary.area, detail=summary.detail,
+                      say_late=summary.say_late)
 
 
 def _sources_to_run(user, now):

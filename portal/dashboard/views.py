@@ -24,11 +24,12 @@ SHOWN_ITEMS = 100
 def home():
     now = clock.now()
     items = collect_action_items(current_user, now)
-    hidden = {}
+    hidden = {}   # records, not lines: a queue item counts its records
     for item in items[SHOWN_ITEMS:]:
-        hidden[item.area or "其他"] = hidden.get(item.area or "其他", 0) + 1
-    return render("dashboard/home.html", block="items", items=items[:SHOWN_ITEMS], total=len(items),
-                  hidden=hidden, overdue=sum(1 for i in items if i.overdue))
+        hidden[item.area or "其他"] = hidden.get(item.area or "其他", 0) + item.count
+    return render("dashboard/home.html", block="items", items=items[:SHOWN_ITEMS],
+                  total=sum(i.count for i in items), hidden=hidden, hidden_total=sum(hidden.values()),
+                  overdue=sum(i.overdue_records for i in items))
 
 
 @bp.route("/healthz")
