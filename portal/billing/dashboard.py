@@ -3,7 +3,7 @@ from flask import url_for
 
 from portal.auth import roles
 from portal.billing import rules
-from portal.billing.compliance import active_carers, carer_status, compliance_items
+from portal.billing.compliance import ComplianceItem, active_carers, carer_status
 from portal.billing.models import CorrectionRequest, Declaration, OpeningHoursFiling, ServiceDay, StaffChange
 from portal.billing.settings import EXPIRY_WINDOW
 from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
@@ -37,9 +37,12 @@ def home_billing_items(user, now):
     served = db.select(ServiceDay.id).where(   # the month's declaration and whether it had service: one query
         ServiceDay.organisation_id == org_id, ServiceDay.attended.is_(True), ServiceDay.day >= previous,
         ServiceDay.day <= rules.month_end(previous)).exists()
-    had_service, declaration = db.session.execute(
-        db.select(served.label("had_service"), Declaration).select_from(Organisation).outerjoin(
-            Declaration, (Declaration.organisation_id == Organisation.id) & (Declaration.service_month == previous))
+    filed = db.select(OpeningHoursFiling.id).where(   # compliance_items' "收托時間尚未報備" check
+        OpeningHoursFiling.organisation_id == org_id, OpeningHoursFiling.status.in_(("filed", "superseded"))).exists()
+    had_service, hours_filed, declaration = db.session.execute(
+        db.select(served.label("had_service"), filed.label("hours_filed"), Declaration).select_from(Organisation)
+        .outerjoin(Declaration, (Declaration.organisation_id == Organisation.id)
+                   & (Declaration.service_month == previous))
         .where(Organisation.id == org_id)).one()
     month_text = f"{previous.year - 1911}年{previous.month}月"
     if had_service and (declaration is None or declaration.status == "draft"):
@@ -51,7 +54,14 @@ def home_billing_items(user, now):
         items.append(ActionItem(f"{month_text}{title}", url_for("billing.declaration", declaration_id=declaration.id),
                                 due=rules.request_due(previous, cal=_cal()), area=AREA,
                                 detail=declaration.return_reason or ""))
-    for item in compliance_items([org_id], today):
+    # compliance_items without its pending staff changes (a home is not shown them): the carers' items and
+    # the missing opening-hours filing, read above
+    window = int(get_setting(EXPIRY_WINDOW.key))
+    compliance = [item for carer in active_carers([org_id], today) for item in carer_status(carer, today, window)]
+    if not hours_filed:
+        compliance.append(ComplianceItem(org_id, None, "收托時間尚未報備衛生局備查", None, "missing",
+                                         "收托時間需事前報本局備查（seed 003 §十四(一)）"))
+    for item in compliance:
         if item.state in ("overdue", "soon", "missing", "blocked"):
             who = f"{item.carer.name} " if item.carer else ""
             link = url_for("billing.carer", carer_id=item.carer.id) if item.carer else \

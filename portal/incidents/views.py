@@ -20,7 +20,7 @@ from portal.auth.access import get_or_404, require, roles_required, scoped
 from portal.calendar import parse_roc_month, roc_numeric
 from portal.clients.models import Client, client_search_condition
 from portal.clients.rules import mask_national_id
-from portal.dashboard.registry import ActionItem, action_source
+from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
 from portal.errors import PortalError, StaleEdit
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -767,21 +767,15 @@ def incident_actions(user, now):
     return items
 
 
-def _dispute_work(user, now):
-    if user.role in ops.DISPUTE_ROLES and user.role in (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
-        return db.select(DisputeMediation.id).where(DisputeMediation.status == "received")
-    return False
-
-
-@action_source(probe=_dispute_work)
-def dispute_actions(user, now):
-    """The bureau: disputes received, the parties to be told the mediation date (a query only when there are)."""
+@queue_summary
+def dispute_queue(user, now):
+    """The bureau: disputes received, the parties to be told the mediation date by notice_due_on (§ 爭議調處);
+    the incident board lists them."""
     if not (user.role in ops.DISPUTE_ROLES and user.role in (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)):
-        return []
-    return [ActionItem(f"爭議調處 {d.ref_no}：{d.subject}，請通知雙方調處期日及地點",
-                       url_for("incidents.dispute", dispute_id=d.id), due=d.notice_due_on, area="爭議調處")
-            for d in db.session.execute(db.select(DisputeMediation).where(DisputeMediation.status == "received")
-                                        ).scalars()]
+        return False
+    return [Summary("爭議調處待通知雙方調處期日及地點", url_for("incidents.board"),
+                    db.select(DisputeMediation.id).where(DisputeMediation.status == "received"),
+                    due=DisputeMediation.notice_due_on, area="爭議調處")]
 
 
 # --- Monthly statistics ---------------------------------------------------------------------------
