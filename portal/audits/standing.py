@@ -68,21 +68,30 @@ def contract_consequences(user, now):
     """The bureau is prompted to suspend, terminate or reinstate when the audit rule calls for it (R-AUD-05)."""
     if user.role not in MANAGERS:
         return []
-    from portal.audits.operations import suspended_for_audits
+    from portal.contracts.models import ContractAction
     from portal.contracts.operations import contracts_for_units, pick_current
     today = now.date()
     units, ids, standings, _ = _bureau_view()
     contracts = contracts_for_units([i for i in ids if standings[i].last is not None])
+    current = {unit.id: pick_current(contracts[unit.id], today) for unit in units if standings[unit.id].last}
+    # operations.suspended_for_audits for every suspended contract in one query (not one per contract): whether
+    # the last suspension's basis was the audit rule
+    suspended = [c.id for c in current.values() if c is not None and c.status == "suspended"]
+    audit_basis = {}
+    if suspended:
+        for contract_id, basis in db.session.execute(
+                db.select(ContractAction.contract_id, ContractAction.basis_code).where(
+                    ContractAction.contract_id.in_(suspended), ContractAction.action == "suspend")
+                .order_by(ContractAction.id)):
+            audit_basis[contract_id] = basis == "audit"
     items = []
     for unit in units:
         standing = standings[unit.id]
-        if standing.last is None:
-            continue
-        contract = pick_current(contracts[unit.id], today)
+        contract = current.get(unit.id)
         if contract is None or standing.last is None:
             continue
         what = rules.consequence(standing.standing, contract.current_status(today),
-                                 suspended_for_audits=suspended_for_audits(contract))
+                                 suspended_for_audits=audit_basis.get(contract.id, False))
         if what is None:
             continue
         title = {
