@@ -122,7 +122,8 @@ def _summary_columns(summary, now):
         return [select(func.count()).select_from(sub).scalar_subquery()]
     late = summary.late
     if late is None:
-        late = summary.due < (now if isinstance(summary.due.type, DateTime) else now.date())
+        kind = getattr(summary.due.type, "impl", summary.due.type)   # UTCDateTime decorates DateTime
+        late = summary.due < (now if isinstance(kind, DateTime) else now.date())
     sub = summary.rows.with_only_columns(summary.due.label("due"), late.label("late")).subquery()
     return [select(func.count()).select_from(sub).scalar_subquery(),
             select(func.min(sub.c.due)).scalar_subquery(),
