@@ -112,7 +112,8 @@ def grant_queue(user, now):
         return calendar.add_office_days(first_submitted.astimezone(TAIPEI).date(), days, cal=cal)
     pending = db.select(GrantApplication.id).where(GrantApplication.status == "submitted")
     queues = []
-    for year, where in ((today.year, GrantApplication.year >= today.year),
+    for year, where in ((today.year + 1, GrantApplication.year > today.year),   # the form offers ±1 year
+                        (today.year, GrantApplication.year == today.year),
                         (today.year - 1, GrantApplication.year < today.year)):
         queues.append(Summary("獎助申請待審", url_for("guidance.grants", status="submitted", year=year),
                               pending.where(where), due=GrantApplication.submitted_at,
