@@ -4,10 +4,10 @@ from datetime import timedelta
 from flask import url_for
 
 from portal.audits import rules
-from portal.audits.queries import finalised_audits, unit_standings, upcoming_audits
+from portal.audits.queries import finalised_audits, upcoming_audits
 from portal.auth import roles
 from portal.calendar import roc_date
-from portal.dashboard.registry import ActionItem, action_source, shared
+from portal.dashboard.registry import ActionItem, action_source, queue_item, shared
 from portal.extensions import db
 from portal.orgs.standing import unit_summary
 from portal.settings.registry import define_setting, get_setting
@@ -36,19 +36,30 @@ def audit_facts(org_ids) -> dict:
     return facts
 
 
-def _audited_units():
-    from portal.orgs.models import Organisation
-    return db.session.execute(db.select(Organisation).where(
-        Organisation.kind.in_((roles.A_UNIT, roles.B_UNIT)), Organisation.active).order_by(Organisation.name)
-    ).scalars().all()
-
-
 def _bureau_view():
-    """Audited units, their standings and upcoming audits, loaded once per request for both bureau sources."""
+    """Audited units, their standings and upcoming audits, loaded once per request for both bureau sources.
+
+    One query reads the finalised and the upcoming audits of active A and B units with their unit (a unit
+    with no audit at all has no standing to act on and nothing upcoming: neither source lists it). The
+    audits are plain rows of the columns the rules read (result and date), not objects: ~2,400 in a county."""
     def load():
-        units = _audited_units()
-        ids = [u.id for u in units]
-        return units, ids, unit_standings(ids)
+        from portal.audits.models import Audit
+        from portal.audits.queries import UnitStanding
+        from portal.orgs.models import Organisation
+        rows = db.session.execute(
+            db.select(Audit.id, Audit.organisation_id, Audit.status, Audit.passed, Audit.scheduled_on, Organisation)
+            .join(Organisation, Organisation.id == Audit.organisation_id)
+            .where(Organisation.kind.in_((roles.A_UNIT, roles.B_UNIT)), Organisation.active,
+                   Audit.status.in_(("finalised", "scheduled", "in_progress")))
+            .order_by(Audit.scheduled_on, Audit.finalised_at, Audit.id)).all()
+        units, finalised, upcoming = {}, {}, {}
+        for audit in rows:   # the orders of queries.finalised_audits and queries.upcoming_audits
+            units[audit.organisation_id] = audit.Organisation
+            (finalised if audit.status == "finalised" else upcoming).setdefault(audit.organisation_id, []).append(audit)
+        ordered = sorted(units.values(), key=lambda u: u.name)
+        ids = [u.id for u in ordered]
+        return (ordered, ids, {i: UnitStanding(finalised.get(i, [])) for i in ids},
+                {i: upcoming.get(i, []) for i in ids})
     return shared("audits.bureau_view", load)
 
 
@@ -57,19 +68,30 @@ def contract_consequences(user, now):
     """The bureau is prompted to suspend, terminate or reinstate when the audit rule calls for it (R-AUD-05)."""
     if user.role not in MANAGERS:
         return []
-    from portal.audits.operations import suspended_for_audits
+    from portal.contracts.models import ContractAction
     from portal.contracts.operations import contracts_for_units, pick_current
     today = now.date()
-    units, ids, standings = _bureau_view()
-    contracts = contracts_for_units(ids)
+    units, ids, standings, _ = _bureau_view()
+    contracts = contracts_for_units([i for i in ids if standings[i].last is not None])
+    current = {unit.id: pick_current(contracts[unit.id], today) for unit in units if standings[unit.id].last}
+    # operations.suspended_for_audits for every suspended contract in one query (not one per contract): whether
+    # the last suspension's basis was the audit rule
+    suspended = [c.id for c in current.values() if c is not None and c.status == "suspended"]
+    audit_basis = {}
+    if suspended:
+        for contract_id, basis in db.session.execute(
+                db.select(ContractAction.contract_id, ContractAction.basis_code).where(
+                    ContractAction.contract_id.in_(suspended), ContractAction.action == "suspend")
+                .order_by(ContractAction.id)):
+            audit_basis[contract_id] = basis == "audit"
     items = []
     for unit in units:
         standing = standings[unit.id]
-        contract = pick_current(contracts[unit.id], today)
+        contract = current.get(unit.id)
         if contract is None or standing.last is None:
             continue
         what = rules.consequence(standing.standing, contract.current_status(today),
-                                 suspended_for_audits=suspended_for_audits(contract))
+                                 suspended_for_audits=audit_basis.get(contract.id, False))
         if what is None:
             continue
         title = {
@@ -88,10 +110,9 @@ def units_at_risk_and_overdue(user, now):
     if user.role not in MANAGERS:
         return []
     today = now.date()
-    units, ids, standings = _bureau_view()
-    upcoming = upcoming_audits(ids)
+    units, ids, standings, upcoming = _bureau_view()
     limit = get_setting(MAX_MONTHS.key)
-    items = []
+    items, unscheduled = [], []
     for unit in units:
         standing = standings[unit.id]
         if standing.at_risk:
@@ -101,8 +122,11 @@ def units_at_risk_and_overdue(user, now):
                                             if upcoming[unit.id] else "尚未排定下次查核")))
         last = standing.last
         if last is not None and not upcoming[unit.id] and rules.months_since(last.scheduled_on, today) >= limit:
-            items.append(ActionItem(f"{unit.display_name}已逾 {limit} 個月未查核，請排定查核", url_for("audits.index"),
-                                    due=rules.add_months(last.scheduled_on, limit), area=AREA))
+            unscheduled.append(rules.add_months(last.scheduled_on, limit))
+    if unscheduled:   # a county has hundreds of units: one queue item, the overview marks each 「逾期未排定」
+        items.append(queue_item(f"已逾 {limit} 個月未查核、尚未排定下次查核之單位", url_for("audits.overview"),
+                                len(unscheduled), min(unscheduled), sum(1 for d in unscheduled if d < today),
+                                area=AREA, unit="個", detail="請排定查核"))
     return items
 
 
@@ -146,21 +170,17 @@ def corrections(user, now):
     """Units: failed items to correct before the next audit; the bureau: correction reports to review."""
     from portal.audits.models import Audit, AuditCorrection
     if user.role in MANAGERS:
-        rows = db.session.execute(db.select(AuditCorrection).where(AuditCorrection.status == "filed")
-                                  .order_by(AuditCorrection.filed_at)).scalars().all()
-        by_audit = {}
-        for row in rows:
-            by_audit.setdefault(row.audit_id, []).append(row)
+        from sqlalchemy import func
         from sqlalchemy.orm import joinedload
-        audits = {a.id: a for a in db.session.execute(db.select(Audit).where(Audit.id.in_(list(by_audit)))
-                                                      .options(joinedload(Audit.organisation))).scalars()} \
-            if by_audit else {}
-        items = []
-        for audit_id, rows in by_audit.items():
-            audit = audits[audit_id]
-            items.append(ActionItem(f"{audit.organisation.display_name}提報查核缺失改善 {len(rows)} 題，待審查",
-                                    url_for("audits.show", audit_id=audit_id) + "#corrections", area=AREA))
-        return items
+        # each audit with filed corrections and how many, in one query (earliest filing first)
+        filed = (db.select(AuditCorrection.audit_id, func.count().label("n"),
+                           func.min(AuditCorrection.filed_at).label("first"))
+                 .where(AuditCorrection.status == "filed").group_by(AuditCorrection.audit_id).subquery())
+        rows = db.session.execute(db.select(Audit, filed.c.n).join(filed, filed.c.audit_id == Audit.id)
+                                  .order_by(filed.c.first, Audit.id).options(joinedload(Audit.organisation))).all()
+        return [ActionItem(f"{audit.organisation.display_name}提報查核缺失改善 {n} 題，待審查",
+                           url_for("audits.show", audit_id=audit.id) + "#corrections", area=AREA)
+                for audit, n in rows]
     if user.role not in roles.A_ROLES | roles.B_ROLES:
         return []
     audits = finalised_audits([user.organisation_id])[user.organisation_id]

@@ -1,16 +1,16 @@
 """Family-care items on the home dashboard (待辦事項) and the facts shown next to a unit."""
 from flask import url_for
-from sqlalchemy import func
-from sqlalchemy.orm import joinedload
 
 from portal.auth import roles
 from portal.billing import rules
-from portal.billing.compliance import compliance_items
+from portal.billing.compliance import ComplianceItem, active_carers, carer_status
 from portal.billing.models import CorrectionRequest, Declaration, OpeningHoursFiling, ServiceDay, StaffChange
-from portal.dashboard.registry import ActionItem, action_source
+from portal.billing.settings import EXPIRY_WINDOW
+from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
 from portal.extensions import db
 from portal.orgs.models import Organisation, overseen_org_ids
 from portal.orgs.standing import unit_summary
+from portal.settings.registry import get_setting
 
 AREA = "家庭托顧"
 
@@ -34,11 +34,16 @@ def home_billing_items(user, now):
     org_id = user.organisation_id
     items = []
     previous = rules.previous_month(rules.month_start(today))
-    declaration = db.session.execute(db.select(Declaration).filter_by(
-        organisation_id=org_id, service_month=previous)).scalar_one_or_none()
-    had_service = db.session.execute(db.select(ServiceDay.id).where(
+    served = db.select(ServiceDay.id).where(   # the month's declaration and whether it had service: one query
         ServiceDay.organisation_id == org_id, ServiceDay.attended.is_(True), ServiceDay.day >= previous,
-        ServiceDay.day <= rules.month_end(previous)).limit(1)).first()
+        ServiceDay.day <= rules.month_end(previous)).exists()
+    filed = db.select(OpeningHoursFiling.id).where(   # compliance_items' "收托時間尚未報備" check
+        OpeningHoursFiling.organisation_id == org_id, OpeningHoursFiling.status.in_(("filed", "superseded"))).exists()
+    had_service, hours_filed, declaration = db.session.execute(
+        db.select(served.label("had_service"), filed.label("hours_filed"), Declaration).select_from(Organisation)
+        .outerjoin(Declaration, (Declaration.organisation_id == Organisation.id)
+                   & (Declaration.service_month == previous))
+        .where(Organisation.id == org_id)).one()
     month_text = f"{previous.year - 1911}年{previous.month}月"
     if had_service and (declaration is None or declaration.status == "draft"):
         items.append(ActionItem(f"申報 {month_text} 服務費用", url_for("billing.declaration_month", home_id=org_id,
@@ -49,7 +54,14 @@ def home_billing_items(user, now):
         items.append(ActionItem(f"{month_text}{title}", url_for("billing.declaration", declaration_id=declaration.id),
                                 due=rules.request_due(previous, cal=_cal()), area=AREA,
                                 detail=declaration.return_reason or ""))
-    for item in compliance_items([org_id], today):
+    # compliance_items without its pending staff changes (a home is not shown them): the carers' items and
+    # the missing opening-hours filing, read above
+    window = int(get_setting(EXPIRY_WINDOW.key))
+    compliance = [item for carer in active_carers([org_id], today) for item in carer_status(carer, today, window)]
+    if not hours_filed:
+        compliance.append(ComplianceItem(org_id, None, "收托時間尚未報備衛生局備查", None, "missing",
+                                         "收托時間需事前報本局備查（seed 003 §十四(一)）"))
+    for item in compliance:
         if item.state in ("overdue", "soon", "missing", "blocked"):
             who = f"{item.carer.name} " if item.carer else ""
             link = url_for("billing.carer", carer_id=item.carer.id) if item.carer else \
@@ -59,41 +71,17 @@ def home_billing_items(user, now):
     return items
 
 
-def _bureau_billing_work(user, now):
+@queue_summary
+def bureau_billing_queues(user, now):
+    """Bureau officers: the review page's four queues (declarations, corrections, opening hours, staff changes)."""
     if user.role not in (roles.ADMIN, roles.BUREAU_OFFICER):
         return False
-    return [db.select(Declaration.id).filter_by(status="requested"),
-            db.select(CorrectionRequest.id).filter_by(status="submitted"),
-            db.select(OpeningHoursFiling.id).filter_by(status="submitted"),
-            db.select(StaffChange.id).filter_by(status="submitted")]
-
-
-@action_source(probe=_bureau_billing_work)
-def bureau_billing_items(user, now):
-    """Bureau officers: declarations to review, corrections, opening hours and staff changes to decide."""
-    if user.role not in (roles.ADMIN, roles.BUREAU_OFFICER):
-        return []
-    items = []
-    for d in db.session.execute(db.select(Declaration).filter_by(status="requested")
-                                .options(joinedload(Declaration.organisation))
-                                .order_by(Declaration.service_month)).scalars():
-        items.append(ActionItem(f"審核請款：{d.organisation.name} {d.service_month.year - 1911}年{d.service_month.month}月",
-                                url_for("billing.declaration", declaration_id=d.id), area=AREA,
-                                detail=f"合計 {d.totals['total']:,} 元"))
-    corrections, filings = db.session.execute(db.select(  # both counts in one query
-        db.select(func.count(CorrectionRequest.id)).filter_by(status="submitted").scalar_subquery(),
-        db.select(func.count(OpeningHoursFiling.id)).filter_by(status="submitted").scalar_subquery())).one()
-    if corrections:
-        items.append(ActionItem(f"服務紀錄更正申請待審 {corrections} 件", url_for("billing.review"), area=AREA))
-    if filings:
-        items.append(ActionItem(f"收托時間報備待備查 {filings} 件", url_for("billing.review"), area=AREA))
-    for change in db.session.execute(db.select(StaffChange).filter_by(status="submitted")
-                                     .options(joinedload(StaffChange.organisation))
-                                     .order_by(StaffChange.effective_on)).scalars():
-        items.append(ActionItem(f"人事異動待核准：{change.organisation.name}",
-                                url_for("billing.staff_change", staff_change_id=change.id), due=change.effective_on,
-                                area=AREA, detail=change.kind_label))
-    return items
+    url = url_for("billing.review")
+    return [Summary("請款待審核", url, db.select(Declaration.id).filter_by(status="requested"), area=AREA),
+            Summary("服務紀錄更正申請待審", url, db.select(CorrectionRequest.id).filter_by(status="submitted"), area=AREA),
+            Summary("收托時間報備待備查", url, db.select(OpeningHoursFiling.id).filter_by(status="submitted"), area=AREA),
+            Summary("人事異動待核准", url, db.select(StaffChange.effective_on).filter_by(status="submitted"),
+                    due=StaffChange.effective_on, area=AREA)]
 
 
 @action_source
@@ -101,11 +89,15 @@ def guidance_billing_items(user, now):
     """A guidance unit sees what expires within the window at the homes it guides (read-only)."""
     if user.role != roles.GUIDANCE_STAFF:
         return []
-    ids = [i for (i,) in db.session.execute(overseen_org_ids(user)).all()]
-    homes = {o.id: o for o in db.session.execute(db.select(Organisation).where(Organisation.id.in_(ids))).scalars()}
+    homes = {o.id: o for o in db.session.execute(   # the guided homes in one query (the ids as a subquery)
+        db.select(Organisation).where(Organisation.id.in_(overseen_org_ids(user)))).scalars()}
     items = []
-    for item in compliance_items([i for i, o in homes.items() if o.subtype == "family_care"], now.date()):
-        if item.state in ("overdue", "soon", "blocked"):
+    # the carers' items only: a guidance unit is not shown the pending staff changes or the missing filing
+    today, window = now.date(), int(get_setting(EXPIRY_WINDOW.key))
+    for carer in active_carers([i for i, o in homes.items() if o.subtype == "family_care"], today):
+        for item in carer_status(carer, today, window):
+            if item.state not in ("overdue", "soon", "blocked"):
+                continue
             who = f"{item.carer.name} " if item.carer else ""
             items.append(ActionItem(f"{homes[item.organisation_id].display_name}：{who}{item.what}（{item.state_label}）",
                                     url_for("billing.compliance", home_id=item.organisation_id), due=item.due,

@@ -84,7 +84,8 @@ def _open_findings(user, now):
     from portal.extensions import db
     stmt = db.select(ViolationFinding.id).filter_by(state="notice_issued")
     if user.role in (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
-        return stmt
+        # the bureau lists only overdue notices: overdue the day after the deadline (rules.notice_overdue_on)
+        return stmt.where(ViolationFinding.deadline < now.date())
     if user.role in roles.A_ROLES | roles.B_ROLES:
         return stmt.filter_by(organisation_id=user.organisation_id)
     return False

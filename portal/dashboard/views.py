@@ -24,11 +24,16 @@ SHOWN_ITEMS = 100
 def home():
     now = clock.now()
     items = collect_action_items(current_user, now)
+    # Queue items (one line for a whole queue, a dozen at most) are always shown, above the single items:
+    # a bureau officer's queues must not sink below a hundred overdue incidents.
+    queues = [i for i in items if i.queue]
+    singles = [i for i in items if not i.queue]
     hidden = {}
-    for item in items[SHOWN_ITEMS:]:
+    for item in singles[SHOWN_ITEMS:]:
         hidden[item.area or "其他"] = hidden.get(item.area or "其他", 0) + 1
-    return render("dashboard/home.html", block="items", items=items[:SHOWN_ITEMS], total=len(items),
-                  hidden=hidden, overdue=sum(1 for i in items if i.overdue))
+    return render("dashboard/home.html", block="items", queues=queues, items=singles[:SHOWN_ITEMS],
+                  total=sum(i.count for i in items), hidden=hidden, hidden_total=sum(hidden.values()),
+                  overdue=sum(i.overdue_records for i in items))
 
 
 @bp.route("/healthz")

@@ -610,22 +610,33 @@ def _plan_work(user, now):
 @action_source(probe=_plan_work)
 def plan_actions(user, now):
     if user.role in m.REVIEWER_ROLES:
-        plans = db.session.execute(db.select(m.EstablishmentPlan).where(
+        # one query: each plan with its unit, its basic section (the institution's name) and the current
+        # contract draft's file name (PlanAttachment order, the last live one in its slot: contract_draft())
+        basic = (db.select(m.PlanSection.data).where(m.PlanSection.plan_id == m.EstablishmentPlan.id,
+                                                     m.PlanSection.key == "basic").limit(1).scalar_subquery())
+        def current_draft(column):
+            return (db.select(column).where(
+                m.PlanAttachment.plan_id == m.EstablishmentPlan.id, m.PlanAttachment.slot == m.CONTRACT_SLOT,
+                m.PlanAttachment.removed_at.is_(None)).order_by(m.PlanAttachment.id.desc()).limit(1).scalar_subquery())
+        # contract_status == CONTRACT_PENDING: a current draft and no decision on it yet
+        pending = current_draft(m.PlanAttachment.id).is_not(None) & ~db.select(m.ContractReview.id).where(
+            m.ContractReview.attachment_id == current_draft(m.PlanAttachment.id)).exists()
+        rows = db.session.execute(db.select(m.EstablishmentPlan, basic, current_draft(m.PlanAttachment.filename),
+                                            pending).where(
             m.EstablishmentPlan.status.in_((m.SUBMITTED, m.RECEIVED, m.ACCEPTED, m.VISITED)))
-            .options(selectinload(m.EstablishmentPlan.sections), joinedload(m.EstablishmentPlan.organisation))
-        ).scalars().all()
+            .options(joinedload(m.EstablishmentPlan.organisation))).all()
         items = []
-        for p in plans:
-            name = checks.institution_name(p.content()) or p.organisation.name
+        for p, basic_data, draft_name, contract_pending in rows:
+            name = checks.institution_name({"basic": basic_data or {}}) or p.organisation.name
             title = {m.SUBMITTED: "設立計畫書待收案（填案件編號、收案日期）", m.RECEIVED: "設立計畫書待審查",
                      m.ACCEPTED: "設立計畫書已通過，待登錄實地訪查"}.get(p.status)
             if title:
                 items.append(ActionItem(f"{title}：{name}", url_for("establishment.show", plan_id=p.id),
                                         area="設立計畫書", detail=f"第 {p.submission_count} 版"))
-            if p.status in ops.CONTRACT_REVIEW_STATUSES and p.contract_status == m.CONTRACT_PENDING:
+            if p.status in ops.CONTRACT_REVIEW_STATUSES and contract_pending:
                 items.append(ActionItem(f"服務契約草案待審（參、六）：{name}",
                                         url_for("establishment.section", plan_id=p.id, key="contract"),
-                                        area="設立計畫書", detail=p.contract_draft().filename))
+                                        area="設立計畫書", detail=draft_name or ""))
         return items
     if user.role in m.AUTHOR_ROLES:
         plans = db.session.execute(db.select(m.EstablishmentPlan).where(

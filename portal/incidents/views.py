@@ -20,7 +20,7 @@ from portal.auth.access import get_or_404, require, roles_required, scoped
 from portal.calendar import parse_roc_month, roc_numeric
 from portal.clients.models import Client, client_search_condition
 from portal.clients.rules import mask_national_id
-from portal.dashboard.registry import ActionItem, action_source
+from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
 from portal.errors import PortalError, StaleEdit
 from portal.extensions import db
 from portal.htmx import redirect_to, render
@@ -710,9 +710,18 @@ def _incident_work(user, now):
         checks.append(db.select(IncidentRoute.id).where(
             IncidentRoute.target == "a_unit", IncidentRoute.organisation_id == user.organisation_id,
             IncidentRoute.acknowledged_at.is_(None)))
-    if user.role in ops.DISPUTE_ROLES and user.role in (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
-        checks.append(db.select(DisputeMediation.id).where(DisputeMediation.status == "received"))
     return checks
+
+
+def _dashboard_incidents(user, extra=None):
+    """Open incidents with what their schedule and waiting list read, in ONE query (issue 10: a dashboard
+    stays within 12 queries): reports and notifications joined (a few of each per incident), the unit too."""
+    stmt = (scoped(Incident, user).where(Incident.status.in_(rules.OPEN_STATUSES))
+            .options(joinedload(Incident.reports), joinedload(Incident.notifications),
+                     joinedload(Incident.reporting_org)))
+    if extra is not None:
+        stmt = stmt.where(extra)
+    return db.session.execute(stmt).unique().scalars().all()
 
 
 @action_source(probe=_incident_work)
@@ -723,9 +732,9 @@ def incident_actions(user, now):
     cal = office_calendar()
     items = []
     if user.role in ops.REPORTER_ROLES and not user.sees_all:
-        mine = open_incidents(user, Incident.reporting_org_id == user.organisation_id)
+        mine = _dashboard_incidents(user, Incident.reporting_org_id == user.organisation_id)
     elif ops.is_authority(user):
-        mine = open_incidents(user)
+        mine = _dashboard_incidents(user)
     else:
         mine = []
     for incident in mine:
@@ -755,13 +764,18 @@ def incident_actions(user, now):
             items.append(ActionItem(_item_title(incident, f"收到{'、'.join(titles)}，請確認"),
                                     url_for("incidents.show", incident_id=incident.id), area="異常事件",
                                     detail=incident.reporting_org.display_name))
-    if user.role in ops.DISPUTE_ROLES and user.role in (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF):
-        for d in db.session.execute(db.select(DisputeMediation).where(DisputeMediation.status == "received")
-                                    ).scalars():
-            items.append(ActionItem(f"爭議調處 {d.ref_no}：{d.subject}，請通知雙方調處期日及地點",
-                                    url_for("incidents.dispute", dispute_id=d.id), due=d.notice_due_on,
-                                    area="爭議調處"))
     return items
+
+
+@queue_summary
+def dispute_queue(user, now):
+    """The bureau: disputes received, the parties to be told the mediation date by notice_due_on (§ 爭議調處);
+    the incident board lists them."""
+    if not (user.role in ops.DISPUTE_ROLES and user.role in (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)):
+        return False
+    return [Summary("爭議調處待通知雙方調處期日及地點", url_for("incidents.board"),
+                    db.select(DisputeMediation.id).where(DisputeMediation.status == "received"),
+                    due=DisputeMediation.notice_due_on, area="爭議調處")]
 
 
 # --- Monthly statistics ---------------------------------------------------------------------------

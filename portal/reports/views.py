@@ -3,6 +3,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, request, send_file, url_for
 from flask_login import current_user
+from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -10,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import calendar, clock
 from portal.auth import roles
 from portal.auth.access import get_or_404, require, roles_required, scoped
-from portal.dashboard.registry import ActionItem, action_source
+from portal.dashboard.registry import ActionItem, action_source, queue_item
 from portal.errors import PortalError, Refused, StaleEdit, TransitionNotAllowed
 from portal.extensions import db
 from portal.htmx import is_htmx, redirect_to, render
@@ -700,13 +701,14 @@ def report_actions(user, now):
             detail = f"剩 {left} 天" if left >= 0 else f"已逾期 {-left} 天（仍可送出，標示逾期）"
             items.append(ActionItem(f"{year - 1911}年度成果報告待填寫送出", url, due=due, area="成果報告", detail=detail))
     elif user.role in REVIEWERS:
-        pending = db.session.execute(db.select(ResultReport).where(ResultReport.state == SUBMITTED)
-                                     .options(joinedload(ResultReport.organisation))
-                                     .order_by(ResultReport.submitted_at)).scalars().all()
-        for report in pending:
-            items.append(ActionItem(f"{report.organisation.display_name} {report.roc_year}年度成果報告待審",
-                                    url_for("reports.show", report_id=report.id), area="成果報告",
-                                    detail="逾期收文" if report.late else ""))
+        # one queue per service year (a county has a hundred family-care homes): the year's list, filtered
+        pending = db.session.execute(
+            db.select(ResultReport.service_year, func.count(), func.sum(case((ResultReport.late, 1), else_=0)))
+            .where(ResultReport.state == SUBMITTED).group_by(ResultReport.service_year)
+            .order_by(ResultReport.service_year)).all()
+        for year, count, late in pending:
+            items.append(queue_item(f"{year - 1911}年度成果報告待審", url_for("reports.index", year=year, state=SUBMITTED),
+                                    count, area="成果報告", detail=f"其中 {late} 件逾期收文" if late else ""))
     elif user.role == roles.GUIDANCE_STAFF:
         returned = db.session.execute(scoped(ResultReport, user).where(ResultReport.state == RETURNED)
                                       .options(joinedload(ResultReport.organisation))).scalars().all()

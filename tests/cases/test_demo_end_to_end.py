@@ -107,7 +107,9 @@ def test_referral_to_approved_change_of_provider_as_the_demo_users(client, login
 
     # officer: the request waits on the dashboard; the recorded ranking is on the page; approves
     login(officer, PASSWORD)
-    assert f"更換服務單位申請待審：{person.name}" in client.get("/").get_data(as_text=True)
+    # the county's queue is one dashboard item (issue 10) linking to the queue page, which lists the request
+    assert re.search(r'href="/changes\?state=SUBMITTED">更換服務單位申請待審 \d+ 件', client.get("/").get_data(as_text=True))
+    assert person.name in client.get("/changes?state=SUBMITTED").get_data(as_text=True)
     assert "媒合時的派案建議名單" in client.get(f"/changes/{change_id}").get_data(as_text=True)
     assert client.post(f"/changes/{change_id}/decide", data={"decision": "approve", "comment": "同意更換",
                                                              "round": 1}).status_code == 303

@@ -89,7 +89,8 @@ def test_referral_to_change_of_provider_pdf(client, world, login, app_ctx, tmp_p
 
     with _at(2025, 4, 2):   # the bureau officer approves
         login(world.users[roles.BUREAU_OFFICER])
-        assert "更換服務單位申請待審：王阿公" in client.get("/").get_data(as_text=True)
+        assert 'href="/changes?state=SUBMITTED">更換服務單位申請待審 1 件' in client.get("/").get_data(as_text=True)
+        assert "王阿公" in client.get("/changes?state=SUBMITTED").get_data(as_text=True)   # the queue page
         assert client.post(f"/changes/{change_id}/decide", data={"decision": "approve", "comment": "同意更換",
                                                                  "round": 1}).status_code == 303
         response = client.get(f"/changes/{change_id}.pdf")

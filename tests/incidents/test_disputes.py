@@ -1,4 +1,5 @@
 """Dispute mediation (爭議調處): the 20-day notice, scheduling, results, a link from the incident."""
+import re
 from datetime import date, timedelta
 
 from portal import clock
@@ -62,8 +63,10 @@ def test_only_withdrawal_before_scheduling_and_the_board_shows_due_notices(clien
     assert "只能登錄「申請人撤回」" in page
     board = client.get("/incidents/board").get_data(as_text=True)
     assert "服務時數爭議" in board and "已逾期" in board
-    login(world.users[roles.BUREAU_OFFICER])
-    assert "服務時數爭議" in client.get("/").get_data(as_text=True)
+    login(world.users[roles.BUREAU_OFFICER])   # the bureau's queue is one dashboard item linking to the board
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'<a href="/incidents/board">爭議調處待通知雙方調處期日及地點 \d+ 件（逾期 1 件）', home)
+    assert "服務時數爭議" in client.get("/incidents/board").get_data(as_text=True)
 
 
 def test_dispute_form_errors_and_roles(client, world, login):
