@@ -1,0 +1,51 @@
+"""Query budget of the dispatch recommendation and the case-management queues (issue 10). Counts only, no times."""
+from datetime import date, timedelta
+
+from portal.auth import roles
+from portal.cases.models import Dispatch, ProviderEvaluation
+from portal.extensions import db
+from tests.cases.helpers import D, cm, new_case
+from tests.factories import make_org
+
+
+def _more_b_units(world, case, n, start=0):
+    """n more family-care units serving the client's area, each with a contract, first services and a rating:
+    every fact the ranking and the unit summaries read."""
+    from tests.contracts.factories import make_contract
+    plan = case.current_plan
+    for i in range(start, start + n):
+        unit = make_org(roles.B_UNIT, f"加測家托{i:03d}", subtype="family_care", areas=[world.areas[0]],
+                        base_area=world.areas[i % 2])
+        make_contract(unit, starts_on=date(2024, 1, 1), ends_on=date(2030, 12, 31))
+        for k in range(2):
+            db.session.add(Dispatch(case_id=case.id, plan_id=plan.id, service_type="family_care",
+                                    organisation_id=unit.id, state="ENDED", referred_on=D - timedelta(days=30 + k),
+                                    referred_by_id=cm(world).id, due_on=D, first_service_on=D - timedelta(days=25 + k),
+                                    ended_on=D - timedelta(days=1)))
+        db.session.add(ProviderEvaluation(a_unit_id=world.orgs["a"].id, b_unit_id=unit.id, period="2024H2",
+                                          rating=2 + i % 4, evaluated_by_id=cm(world).id))
+    db.session.commit()
+
+
+def test_recommendation_queries_do_not_grow_with_b_units(client, world, login, app_ctx):
+    case = new_case(world, stage="approved")
+    db.session.commit()
+    login(world.users[roles.A_CASE_MANAGER])
+    url = f"/cases/{case.id}/dispatch/family_care"
+
+    def queries(expected_units):
+        client.get(url)   # warm-up: the office calendar and settings are read once per process
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and page.count('name="org_id"') == expected_units
+        return int(response.headers["X-Query-Count"])
+
+    few = queries(1)
+    _more_b_units(world, case, 3)
+    some = queries(4)
+    _more_b_units(world, case, 12, start=3)
+    many = queries(16)
+    assert few >= some == many, (few, some, many)   # facts of ranked units are read in one pass
+    # 27 before issue 10's second pass, 18 now: the case and its plan, the units with their areas, blockers,
+    # offers, counts, averages and ratings, then one or two queries per area's unit facts (docs/performance.md).
+    assert many <= 18, many
