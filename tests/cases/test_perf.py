@@ -49,3 +49,14 @@ def test_recommendation_queries_do_not_grow_with_b_units(client, world, login, a
     # 27 before issue 10's second pass, 18 now: the case and its plan, the units with their areas, blockers,
     # offers, counts, averages and ratings, then one or two queries per area's unit facts (docs/performance.md).
     assert many <= 18, many
+
+
+def test_office_day_counter_matches_the_day_by_day_count():
+    """The running total gives what the day-by-day walk gives (the averages shown on the list do not change)."""
+    from portal.cases.dispatch import office_day_counter, office_days_between
+    first, last = date(2024, 12, 20), date(2025, 3, 10)   # New Year, 春節 and 228 holidays, a 補班 Saturday
+    count = office_day_counter(first, last, None)
+    days = [first + timedelta(days=i) for i in range(0, (last - first).days + 1, 3)]
+    for start in days:
+        for end in days:
+            assert count(start, end) == office_days_between(start, end, None), (start, end)
