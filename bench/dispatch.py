@@ -27,6 +27,7 @@ PAGES = [
     ("incident board", "officer", "/incidents/board"),
     ("contracts list", "officer", "/contracts"),
     ("audit schedule", "officer", "/audits"),
+    ("dispute list", "officer", "/disputes?status=all"),
 ]
 
 

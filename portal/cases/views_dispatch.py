@@ -24,6 +24,7 @@ from portal.orgs.models import Organisation
 from portal.settings.operations import office_calendar
 
 DISPATCH_READERS = CASE_READERS + B_ROLES
+PAGE_SIZE = 50   # the county's change-of-provider queue and dispatch list, a page at a time
 
 
 # --- Recommendation and dispatch -------------------------------------------------------
@@ -112,9 +113,9 @@ def dispatches():
         stmt = stmt.where(Dispatch.state.in_(rules.DISPATCH_ACTIVE))
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
     rows = db.session.execute(stmt.order_by(Dispatch.state != "REFERRED", Dispatch.due_on, Dispatch.id.desc())
-                              .limit(50).offset((page - 1) * 50)).scalars().all()
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
     return render("cases/dispatches.html", block="results", rows=rows, state=state or "active", overdue=overdue,
-                  total=total, page=page, pages=max(1, -(-total // 50)), now_day=now_day,
+                  total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), now_day=now_day,
                   states=rules.DISPATCH_STATES)
 
 
@@ -210,18 +211,22 @@ def load_change(change_id):
 @roles_required(*CASE_READERS)
 def changes():
     state = request.args.get("state", "")
+    page = max(request.args.get("page", 1, type=int), 1)
     stmt = scoped(ChangeRequest)
     if state in rules.CHANGE_STATES:
         stmt = stmt.where(ChangeRequest.state == state)
     elif state == "open" or not state:
         stmt = stmt.where(ChangeRequest.state.not_in(("WITHDRAWN", "COMPLETED")))
-    rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc()).limit(200)
+    total = db.session.execute(stmt.with_only_columns(func.count(ChangeRequest.id)).order_by(None)).scalar_one()
+    rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc())
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
                               # case, client and units joined: one query, not four a row
                               .options(joinedload(ChangeRequest.case).joinedload(Case.client),
                                        joinedload(ChangeRequest.case).joinedload(Case.a_unit),
                                        joinedload(ChangeRequest.dispatch).joinedload(Dispatch.organisation),
                                        joinedload(ChangeRequest.new_org))).scalars().all()
-    return render("cases/changes.html", block="results", rows=rows, state=state or "open", states=rules.CHANGE_STATES)
+    return render("cases/changes.html", block="results", rows=rows, state=state or "open", states=rules.CHANGE_STATES,
+                  total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
 
 
 @bp.route("/dispatches/<int:dispatch_id>/change", methods=["POST"])
