@@ -60,3 +60,51 @@ def test_office_day_counter_matches_the_day_by_day_count():
     for start in days:
         for end in days:
             assert count(start, end) == office_days_between(start, end, None), (start, end)
+
+
+def _get(client, url, **kwargs):
+    """Every request starts from the same state: nothing loaded left fresh in the shared test session."""
+    db.session.commit()
+    return client.get(url, **kwargs)
+
+
+def _change_ids(page):
+    return [int(part.split('"', 1)[0]) for part in page.split('href="/changes/')[1:] if part.split('"', 1)[0].isdigit()]
+
+
+def test_change_queue_is_paginated_in_its_order_with_the_filter_kept(client, world, login, app_ctx):
+    """The bureau's queue: submitted first, newest first, 50 a page; page 2 holds the rest; no query per row."""
+    from portal.cases.models import ChangeRequest
+    case = new_case(world, stage="served")
+    case_id, dispatch_id, cm_id = case.id, case.dispatches[0].id, cm(world).id
+    login(world.users[roles.BUREAU_OFFICER])
+
+    def add(n, state):
+        rows = [ChangeRequest(case_id=case_id, dispatch_id=dispatch_id, state=state, requested_on=D,
+                              filled_by_id=cm_id, filled_on=D) for _ in range(n)]
+        db.session.add_all(rows)
+        db.session.flush()
+        ids = [r.id for r in rows]
+        db.session.commit()
+        return ids
+    drafts = add(3, "DRAFT")
+    _get(client, "/changes")   # warm-up (settings read once per process)
+    few = int(_get(client, "/changes").headers["X-Query-Count"])
+    drafts += add(40, "DRAFT")
+    submitted = add(15, "SUBMITTED")
+    add(5, "WITHDRAWN")   # not in the open queue
+    response = _get(client, "/changes")
+    assert int(response.headers["X-Query-Count"]) == few
+    page1 = response.get_data(as_text=True)
+    open_rows = db.session.execute(db.select(ChangeRequest.id, ChangeRequest.state).where(
+        ChangeRequest.state.not_in(("WITHDRAWN", "COMPLETED")))).all()   # ours and any the world holds
+    expected = [i for i, state in sorted(open_rows, key=lambda r: (r[1] != "SUBMITTED", -r[0]))]
+    assert set(submitted + drafts) <= set(expected) and len(expected) > 50
+    assert _change_ids(page1) == expected[:50]
+    assert f"共 {len(expected)} 件" in page1 and "第 1 / 2 頁" in page1
+    assert 'href="/changes?page=2"' in page1 and 'hx-get="/changes?page=2"' in page1
+    page2 = _get(client, "/changes?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in page2 and _change_ids(page2) == expected[50:] and "上一頁" in page2
+    # The filter travels with the page links.
+    page = _get(client, "/changes?state=all").get_data(as_text=True)
+    assert f"共 {len(expected) + 5} 件" in page and "page=2" in page and "state=all" in page.split("下一頁")[0].rsplit("<a", 1)[1]
