@@ -57,18 +57,6 @@ def offers_of(orgs) -> dict:
     return result
 
 
-def active_counts(org_ids, service_type=None) -> dict:
-    """Return {org_id: number of active dispatches} (of one service type when given)."""
-    if not org_ids:
-        return {}
-    stmt = db.select(Dispatch.organisation_id, func.count()).where(
-        Dispatch.organisation_id.in_(list(org_ids)), Dispatch.state.in_(rules.DISPATCH_ACTIVE)
-    ).group_by(Dispatch.organisation_id)
-    if service_type:
-        stmt = stmt.where(Dispatch.service_type == service_type)
-    return dict(db.session.execute(stmt).all())
-
-
 def office_days_between(start: date, end: date, cal) -> int:
     """Office days after `start` up to and including `end` (0 when served the same day)."""
     days, day = 0, start
@@ -211,18 +199,23 @@ def recommend(case: Case, service_type: str, *, today: date, cal, rotation_curso
     pass the exclusions, since only those are ranked and shown with facts.
     """
     client = client_facts(case, service_type)
+    # Each unit with whether it serves the client's area and its active dispatches of the type: one statement.
     serves = exists().where(organisation_service_areas.c.organisation_id == Organisation.id,
                             organisation_service_areas.c.service_area_id == client.service_area_id)
+    active = (db.select(func.count(Dispatch.id)).where(
+        Dispatch.organisation_id == Organisation.id, Dispatch.service_type == service_type,
+        Dispatch.state.in_(rules.DISPATCH_ACTIVE)).correlate(Organisation).scalar_subquery())
     found = db.session.execute(
-        db.select(Organisation, serves.label("serves")).where(Organisation.kind == roles.B_UNIT, Organisation.active)
+        db.select(Organisation, serves.label("serves"), active.label("active"))
+        .where(Organisation.kind == roles.B_UNIT, Organisation.active)
         .options(joinedload(Organisation.base_area)).order_by(Organisation.id)).all()
     excluded_ids = set(exclude_org_ids)
-    serving = {org.id for org, serves_area in found if serves_area}
-    orgs = [org for org, _ in found if org.id not in excluded_ids]
+    serving = {org.id for org, serves_area, _ in found if serves_area}
+    counts = {org.id: n for org, _, n in found}
+    orgs = [org for org, _, _ in found if org.id not in excluded_ids]
     with one_pass():   # blockers and unit facts read the same contracts: load them once
         blockers = referral_blockers_for(orgs, today)   # every unit's blockers in a few queries
         offers = offers_of(orgs)
-        counts = active_counts([o.id for o in orgs], service_type)
         candidates, rows, excluded = [], {}, []
         for org in orgs:
             offer = offers[org.id].get(service_type)

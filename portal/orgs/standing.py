@@ -114,7 +114,8 @@ def organisations(org_ids) -> list:
     found, missing = [], []
     for org_id in org_ids:
         org = db.session.identity_map.get(identity_key(Organisation, org_id))
-        if org is None or inspect(org).expired_attributes:
+        # Expired columns would be reloaded one row at a time: load those with the missing ones.
+        if org is None or inspect(org).expired_attributes & set(Organisation.__mapper__.column_attrs.keys()):
             missing.append(org_id)
         else:
             found.append(org)
