@@ -48,6 +48,7 @@ def index():
     # The county's schedule a page at a time, soonest first; unit, sheet and auditors loaded with it.
     upcoming_stmt = scoped(Audit).where(Audit.status.not_in(("cancelled", "finalised")))
     total = db.session.execute(upcoming_stmt.with_only_columns(func.count(Audit.id)).order_by(None)).scalar_one()
+    page = min(page, max(1, -(-total // PAGE_SIZE)))   # past the end: the last page (and no offset overflow)
     upcoming = db.session.execute(
         upcoming_stmt.order_by(Audit.scheduled_on, Audit.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         .options(joinedload(Audit.organisation), joinedload(Audit.template_version)

@@ -220,6 +220,7 @@ def changes():
     elif state == "open" or not state:
         stmt = stmt.where(ChangeRequest.state.not_in(("WITHDRAWN", "COMPLETED")))
     total = db.session.execute(stmt.with_only_columns(func.count(ChangeRequest.id)).order_by(None)).scalar_one()
+    page = min(page, max(1, -(-total // PAGE_SIZE)))   # past the end: the last page (and no offset overflow)
     rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc())
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
                               # case, client and units joined: one query, not four a row

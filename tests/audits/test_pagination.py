@@ -44,3 +44,4 @@ def test_audit_schedule_second_page_and_constant_queries(client, world, login, a
         Audit.status.not_in(("cancelled", "finalised")))).scalars()]
     expected.sort(key=lambda i: (db.session.get(Audit, i).scheduled_on, i))   # soonest first
     assert _audit_ids(upcoming1) == expected[:50] and _audit_ids(page2) == expected[50:]
+    assert _get(client, "/audits?page=99999999999999999999").status_code == 200   # the last page

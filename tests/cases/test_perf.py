@@ -108,4 +108,7 @@ def test_change_queue_is_paginated_in_its_order_with_the_filter_kept(client, wor
     assert "<html" not in page2 and _change_ids(page2) == expected[50:] and "上一頁" in page2
     # The filter travels with the page links.
     page = _get(client, "/changes?state=all").get_data(as_text=True)
+    # Past the end (or past what SQLite can offset): the last page, not an error.
+    last = _get(client, "/changes?page=99999999999999999999").get_data(as_text=True)
+    assert _change_ids(last) == expected[50:]
     assert f"共 {len(expected) + 5} 件" in page and "page=2" in page and "state=all" in page.split("下一頁")[0].rsplit("<a", 1)[1]
