@@ -4,7 +4,7 @@ Routes live in several modules registered on this blueprint (imported at the bot
 views_templates (score sheets), views_rounds (rounds and scheduling), views_scoring
 (tablet scoring, finalise, amendments, corrections), views_reports (unit history, overview, PDFs).
 """
-from flask import Blueprint, flash
+from flask import Blueprint, flash, request
 from flask_login import current_user
 
 from portal import clock
@@ -23,6 +23,7 @@ CORRECTION_FILERS = (roles.A_UNIT_HEAD, roles.B_HEAD, roles.A_CASE_MANAGER, role
 AUDIT_READERS = tuple(roles.COUNTY_WIDE_ROLES) + (roles.AUDITOR, roles.GUIDANCE_STAFF) + UNIT_ROLES
 ASSIGNABLE_ROLES = (roles.AUDITOR, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
 register_nav("查核", "audits.index", AUDIT_READERS, order=55)
+PAGE_SIZE = 50
 
 
 def field_error(form, exc):
@@ -38,17 +39,33 @@ def field_error(form, exc):
 @roles_required(*AUDIT_READERS)
 def index():
     """The schedule: the bureau sees rounds and upcoming audits, auditors their assignments, units their audits."""
-    from portal.audits.models import Audit, AuditRound
+    from sqlalchemy import func
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from portal.audits.models import Audit, AuditAssignment, AuditRound, AuditTemplateVersion
     today = clock.today()
-    audits = db.session.execute(scoped(Audit).where(Audit.status != "cancelled")
-                                .order_by(Audit.scheduled_on.desc(), Audit.id.desc())).scalars().all()
-    upcoming = sorted([a for a in audits if not a.finalised], key=lambda a: (a.scheduled_on, a.id))
-    past = [a for a in audits if a.finalised]
+    page = max(request.args.get("page", 1, type=int), 1)
+    # The county's schedule a page at a time, soonest first; unit, sheet and auditors loaded with it.
+    upcoming_stmt = scoped(Audit).where(Audit.status.not_in(("cancelled", "finalised")))
+    total = db.session.execute(upcoming_stmt.with_only_columns(func.count(Audit.id)).order_by(None)).scalar_one()
+    page = min(page, max(1, -(-total // PAGE_SIZE)))   # past the end: the last page (and no offset overflow)
+    upcoming = db.session.execute(
+        upcoming_stmt.order_by(Audit.scheduled_on, Audit.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        .options(joinedload(Audit.organisation), joinedload(Audit.template_version)
+                 .joinedload(AuditTemplateVersion.template),
+                 selectinload(Audit.assignments).joinedload(AuditAssignment.user))).scalars().all()
+    past = db.session.execute(
+        scoped(Audit).where(Audit.status == "finalised").order_by(Audit.scheduled_on.desc(), Audit.id.desc())
+        .limit(50).options(joinedload(Audit.organisation),
+                           joinedload(Audit.template_version).selectinload(AuditTemplateVersion.items))
+    ).scalars().all()
     rounds = []
     if current_user.sees_all:
-        rounds = db.session.execute(db.select(AuditRound).order_by(AuditRound.starts_on.desc())).scalars().all()
-    return render("audits/index.html", upcoming=upcoming, past=past[:50], rounds=rounds, today=today,
-                  is_manager=current_user.role in AUDIT_MANAGERS)
+        rounds = db.session.execute(db.select(AuditRound).order_by(AuditRound.starts_on.desc())
+                                    .options(selectinload(AuditRound.audits))).scalars().all()
+    return render("audits/index.html", block="upcoming", upcoming=upcoming, past=past, rounds=rounds, today=today,
+                  is_manager=current_user.role in AUDIT_MANAGERS, total=total, page=page,
+                  pages=max(1, -(-total // PAGE_SIZE)))
 
 
 from portal.audits import demo, standing, views_reports, views_rounds, views_scoring, views_templates  # noqa: E402,F401

@@ -80,15 +80,17 @@ def scoped(model, user=None):
     return db.select(model).where(model.visible_to(user))
 
 
-def get_or_404(model, ident, user=None):
-    """Load one row the user may see, or 404 (also when it belongs to another organisation)."""
+def get_or_404(model, ident, user=None, options=()):
+    """Load one row the user may see, or 404 (also when it belongs to another organisation).
+
+    `options`: loader options (what the page reads with the row, loaded in the same query)."""
     user = user or current_user
     if isinstance(ident, int) and not 0 < ident < 2**63:
         abort(404)  # an id from a form that no database row can have (SQLite overflows past 64 bits)
     pk = model.__mapper__.primary_key[0]
     row = db.session.execute(
-        db.select(model).where(pk == ident).where(model.visible_to(user))
-    ).scalar_one_or_none()
+        db.select(model).where(pk == ident).where(model.visible_to(user)).options(*options)
+    ).unique().scalar_one_or_none()
     if row is None:
         abort(404)
     return row

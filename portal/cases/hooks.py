@@ -47,9 +47,9 @@ def paused_a_unit(organisation, day):
 def case_facts(org_ids):
     """A-unit evaluations of B units and A-unit load, for lists that compare units."""
     from portal.cases.dispatch import latest_ratings
-    from portal.orgs.models import Organisation
+    from portal.orgs.standing import organisations
     result = {}
-    orgs = db.session.execute(db.select(Organisation).where(Organisation.id.in_(list(org_ids)))).scalars().all()
+    orgs = organisations(org_ids)
     b_ids = [o.id for o in orgs if o.kind == roles.B_UNIT]
     for org_id, (avg, count, period) in latest_ratings(b_ids).items():
         from portal.cases.models import period_label

@@ -296,6 +296,10 @@ class Dispatch(db.Model):
     replaces = db.relationship("Dispatch", remote_side=[id])
 
     __mapper_args__ = {"version_id_col": version}
+    # The recommendation list counts every unit's active dispatches of a type and reads each unit's latest
+    # first services: both answered from these indexes at county scale (issue 10, migration perf_0002).
+    __table_args__ = (db.Index("ix_b_dispatches_org_type_state", "organisation_id", "service_type", "state"),
+                      db.Index("ix_b_dispatches_org_first_service", "organisation_id", "first_service_on"))
 
     @property
     def service_type_label(self):

@@ -112,8 +112,8 @@ def is_case_unit(case):
     return current_user.role in roles.A_ROLES and case.a_unit_id == current_user.organisation_id
 
 
-def load_case(case_id):
-    return get_or_404(Case, case_id)
+def load_case(case_id, *options):
+    return get_or_404(Case, case_id, options=options)
 
 
 def b_units():

@@ -5,7 +5,7 @@ import uuid
 from flask import current_app, flash, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth import roles
 from portal.auth.access import get_or_404, require, roles_required, scoped
@@ -14,7 +14,7 @@ from portal.cases import operations as ops
 from portal.cases import rules
 from portal.cases.forms import (ChangeNoticeForm, ChangeRequestForm, CompleteForm, DecisionForm, DispatchForm,
                                 FirstServiceForm, PreferenceForm, ReasonForm, ScanForm, WithdrawForm)
-from portal.cases.models import Case, ChangeRequest, Dispatch, SERVICE_TYPES
+from portal.cases.models import CarePlan, Case, ChangeRequest, Dispatch, SERVICE_TYPES
 from portal.cases.settings import SCAN_MAX_BYTES, setting
 from portal.cases.views import (A_ROLES, B_ROLES, CASE_READERS, DECIDERS, attempt, bp, is_case_unit, load_case,
                                 today)
@@ -24,6 +24,7 @@ from portal.orgs.models import Organisation
 from portal.settings.operations import office_calendar
 
 DISPATCH_READERS = CASE_READERS + B_ROLES
+PAGE_SIZE = 50   # the county's change-of-provider queue and dispatch list, a page at a time
 
 
 # --- Recommendation and dispatch -------------------------------------------------------
@@ -40,7 +41,9 @@ def _recommendation(case, service_type, exclude=()):
 @roles_required(*CASE_READERS)
 def recommend(case_id, service_type):
     """The ranked recommendation list (§7) and the dispatch decision."""
-    case = load_case(case_id)
+    # The client, dispatches and plan the list reads, with the case (three queries, not five).
+    case = load_case(case_id, joinedload(Case.client), joinedload(Case.dispatches),
+                     selectinload(Case.plans).selectinload(CarePlan.items))
     if service_type not in SERVICE_TYPES:
         return redirect_to(url_for("cases.show", case_id=case.id))
     replaces = None
@@ -112,9 +115,9 @@ def dispatches():
         stmt = stmt.where(Dispatch.state.in_(rules.DISPATCH_ACTIVE))
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
     rows = db.session.execute(stmt.order_by(Dispatch.state != "REFERRED", Dispatch.due_on, Dispatch.id.desc())
-                              .limit(50).offset((page - 1) * 50)).scalars().all()
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
     return render("cases/dispatches.html", block="results", rows=rows, state=state or "active", overdue=overdue,
-                  total=total, page=page, pages=max(1, -(-total // 50)), now_day=now_day,
+                  total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), now_day=now_day,
                   states=rules.DISPATCH_STATES)
 
 
@@ -210,18 +213,23 @@ def load_change(change_id):
 @roles_required(*CASE_READERS)
 def changes():
     state = request.args.get("state", "")
+    page = max(request.args.get("page", 1, type=int), 1)
     stmt = scoped(ChangeRequest)
     if state in rules.CHANGE_STATES:
         stmt = stmt.where(ChangeRequest.state == state)
     elif state == "open" or not state:
         stmt = stmt.where(ChangeRequest.state.not_in(("WITHDRAWN", "COMPLETED")))
-    rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc()).limit(200)
+    total = db.session.execute(stmt.with_only_columns(func.count(ChangeRequest.id)).order_by(None)).scalar_one()
+    page = min(page, max(1, -(-total // PAGE_SIZE)))   # past the end: the last page (and no offset overflow)
+    rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc())
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
                               # case, client and units joined: one query, not four a row
                               .options(joinedload(ChangeRequest.case).joinedload(Case.client),
                                        joinedload(ChangeRequest.case).joinedload(Case.a_unit),
                                        joinedload(ChangeRequest.dispatch).joinedload(Dispatch.organisation),
                                        joinedload(ChangeRequest.new_org))).scalars().all()
-    return render("cases/changes.html", block="results", rows=rows, state=state or "open", states=rules.CHANGE_STATES)
+    return render("cases/changes.html", block="results", rows=rows, state=state or "open", states=rules.CHANGE_STATES,
+                  total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
 
 
 @bp.route("/dispatches/<int:dispatch_id>/change", methods=["POST"])

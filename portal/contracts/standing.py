@@ -4,7 +4,12 @@ from portal.calendar import roc_date
 from portal.contracts import rules
 from portal.contracts.operations import contracts_for_units, ineligibility, pick_current, points_for_units
 from portal.dashboard.registry import ActionItem, action_source
-from portal.orgs.standing import referral_blocker, unit_summary
+from portal.orgs.standing import per_unit, referral_blocker, unit_summary
+
+
+def _contracts(org_ids) -> dict:
+    # The blocker and the facts of one list read the same contracts: shared within standing.one_pass().
+    return per_unit("contracts.by_unit", org_ids, contracts_for_units)
 
 
 def _contract_blocks_for(organisations, day) -> dict:
@@ -16,7 +21,7 @@ def _contract_blocks_for(organisations, day) -> dict:
         return {}
     barred = set(db.session.execute(db.select(ContractIneligibility.organisation_id).where(
         ContractIneligibility.organisation_id.in_(ids), ContractIneligibility.year == day.year)).scalars())
-    contracts = contracts_for_units(ids)
+    contracts = _contracts(ids)
     result = {}
     for org_id in ids:
         reasons = [f"已取消{day.year - 1911}年度特約資格"] if org_id in barred else []
@@ -51,7 +56,7 @@ def contract_facts(org_ids) -> dict:
     """「特約：有效（至115年12月31日）」, 「違約記點：本年度 2 點」."""
     from portal import clock
     today = clock.today()
-    contracts = contracts_for_units(org_ids)
+    contracts = _contracts(org_ids)
     points = points_for_units(org_ids, today.year)
     facts = {}
     for org_id in org_ids:

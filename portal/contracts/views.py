@@ -28,6 +28,7 @@ from portal.orgs.models import Organisation
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 CONTRACT_MANAGERS = (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
 CONTRACT_READERS = tuple(roles.COUNTY_WIDE_ROLES | roles.A_ROLES | roles.B_ROLES) + (roles.GUIDANCE_STAFF,)
+PAGE_SIZE = 50
 register_nav("特約", "contracts.index", CONTRACT_READERS, order=60)
 
 
@@ -75,7 +76,11 @@ def index():
             continue
         rows.append({"unit": unit, "contract": current, "status": current_status,
                      "blocks": current.block_reasons(today) if current else [], "points": points.get(unit.id, 0)})
-    return render("contracts/index.html", block="results", rows=rows, kind=kind, status_filter=status, today=today,
+    # Every unit's standing is worked out (the status filter needs it); a page of the county's units is shown.
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render("contracts/index.html", block="results", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+                  total=len(rows), page=page, pages=pages, kind=kind, status_filter=status, today=today,
                   status_labels=rules.DISPLAY_LABELS)
 
 

@@ -186,8 +186,8 @@ def guidance_facts(org_ids):
         OrganisationLink.ended_on.is_(None))).all()
     for org_id, name in links:
         facts.setdefault(org_id, []).append(f"輔導單位：{name}（唯讀檢視）")
-    guidance_ids = db.session.execute(db.select(Organisation.id).where(
-        Organisation.id.in_(org_ids), Organisation.kind == roles.GUIDANCE)).scalars().all()
+    from portal.orgs.standing import organisations   # the list's units are usually loaded already
+    guidance_ids = [o.id for o in organisations(org_ids) if o.kind == roles.GUIDANCE]
     if guidance_ids:
         year = clock.today().year
         counts = dict(db.session.execute(db.select(GuidedHome.guidance_org_id, func.count(GuidedHome.id)).where(

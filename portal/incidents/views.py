@@ -686,10 +686,13 @@ def board():
     counts = {"open": len(rows), "overdue": sum(1 for r in rows if r["overdue"]),
               "due_24h": sum(1 for r in rows if r["next"] and not r["overdue"]
                              and r["next"].due_at - now <= timedelta(hours=24))}
+    # The order is the deadlines' (computed above over every open incident, like the tiles); a page of it is shown.
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     disputes = db.session.execute(db.select(DisputeMediation).where(DisputeMediation.status == "received")
                                   .order_by(DisputeMediation.notice_due_on)).scalars().all()
-    return render("incidents/board.html", block="board", rows=rows, now=now, counts=counts, only=only,
-                  disputes=disputes)
+    return render("incidents/board.html", block="board", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], now=now,
+                  counts=counts, only=only, disputes=disputes, page=page, pages=pages)
 
 
 def _item_title(incident, text):
@@ -974,9 +977,13 @@ def disputes():
     if status == "open":
         stmt = stmt.where(DisputeMediation.status.in_(("received", "scheduled")))
     rows = db.session.execute(stmt.order_by(DisputeMediation.notice_due_on.desc(), DisputeMediation.id.desc())
-                              ).scalars().all()
+                              .options(joinedload(DisputeMediation.incident))).scalars().all()
     rows.sort(key=lambda d: (not d.is_open, d.status != "received", d.notice_due_on))
-    return render("incidents/disputes.html", block="results", rows=rows, status_filter=status)
+    # Sorted over all (open and waiting for notice first), shown a page at a time.
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render("incidents/disputes.html", block="results", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+                  status_filter=status, page=page, pages=pages)
 
 
 @bp.route("/disputes/new", methods=["GET", "POST"])

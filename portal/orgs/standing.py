@@ -4,6 +4,10 @@ Areas register blockers (a dispatch pause approved by the bureau, a contract
 suspension, a 3-month dispatch stop for a violation). Referral and dispatch
 code asks `referral_blockers(org, day)` and refuses with the reasons.
 """
+from contextlib import contextmanager
+
+from flask import g, has_app_context
+
 _blockers = []
 _batches = {}    # fn -> batch version of fn
 
@@ -63,3 +67,58 @@ def unit_summaries(org_ids) -> dict:
         for org_id, facts in fn(list(org_ids)).items():
             result.setdefault(org_id, []).extend(facts)
     return result
+
+
+# --- One pass over many units ---------------------------------------------------------------
+# A list that compares hundreds of units (the dispatch recommendation) asks several areas about the same
+# units: the referral blockers and the unit facts both read contracts, the ranking and the facts both read
+# ratings. Inside `one_pass()` such per-unit loads are shared; outside, every call loads afresh.
+
+
+@contextmanager
+def one_pass():
+    """Share per-unit loads (`per_unit`) until the block ends: read-only use, no writes in between."""
+    previous = g.get("_unit_pass") if has_app_context() else None
+    if has_app_context():
+        g._unit_pass = {}
+    try:
+        yield
+    finally:
+        if has_app_context():
+            g._unit_pass = previous
+
+
+def per_unit(kind, org_ids, load) -> dict:
+    """`load(org_ids) -> {org_id: value}`, reusing within `one_pass()` what an earlier call of the same
+    kind loaded for these units (or more)."""
+    memo = g.get("_unit_pass") if has_app_context() else None
+    if memo is None:
+        return load(list(org_ids))
+    ids = set(org_ids)
+    seen = memo.get(kind)
+    if seen is not None and ids <= seen[0]:
+        return {k: v for k, v in seen[1].items() if k in ids}
+    found = load(list(org_ids))
+    memo[kind] = (ids, found)
+    return found
+
+
+def organisations(org_ids) -> list:
+    """The organisations with these ids, taken from the session when already loaded (one query for the
+    others), so that unit facts asked about a list's units do not load them again."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm.util import identity_key
+
+    from portal.extensions import db
+    from portal.orgs.models import Organisation
+    found, missing = [], []
+    for org_id in org_ids:
+        org = db.session.identity_map.get(identity_key(Organisation, org_id))
+        # Expired columns would be reloaded one row at a time: load those with the missing ones.
+        if org is None or inspect(org).expired_attributes & set(Organisation.__mapper__.column_attrs.keys()):
+            missing.append(org_id)
+        else:
+            found.append(org)
+    if missing:
+        found.extend(db.session.execute(db.select(Organisation).where(Organisation.id.in_(missing))).scalars())
+    return found

@@ -722,7 +722,9 @@ def report_actions(user, now):
 def report_summary(org_ids):
     """「114年度成果報告：已核定」 for family-care units (orgs page, dispatch lists)."""
     year = default_year(clock.today())
-    orgs = {o.id: o for o in _family_care_orgs(org_ids)} if org_ids else {}
+    from portal.orgs.standing import organisations   # the list's units are usually loaded already
+    orgs = {o.id: o for o in organisations(org_ids) if o.kind == roles.B_UNIT and o.subtype == "family_care"
+            and o.active} if org_ids else {}
     if not orgs:
         return {}
     reports = {r.organisation_id: r for r in db.session.execute(db.select(ResultReport).where(
