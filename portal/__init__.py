@@ -149,6 +149,16 @@ def _install_error_pages(app):
     for code in messages:
         app.register_error_handler(code, handler)
 
+    @app.errorhandler(OverflowError)
+    def number_too_large(error):
+        # A number in the URL or form past 64 bits (e.g. ?area=99999999999999999999) that SQLite cannot bind:
+        # no record can match it, so this is a bad request, not a crash.
+        db.session.rollback()
+        title, text = "無法處理的要求", "網址或表單中的數字過大，請確認後再試一次。"
+        if request.headers.get("HX-Request"):
+            return f'<div class="flash error" role="alert">{title}：{text}</div>', 400
+        return render_template("error.html", code=400, title=title, text=text), 400
+
     from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)

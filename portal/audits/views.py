@@ -13,6 +13,7 @@ from portal.auth.access import roles_required, scoped
 from portal.extensions import db
 from portal.htmx import render
 from portal.nav import register_nav
+from portal.pagination import requested_page
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 
@@ -44,11 +45,10 @@ def index():
 
     from portal.audits.models import Audit, AuditAssignment, AuditRound, AuditTemplateVersion
     today = clock.today()
-    page = max(request.args.get("page", 1, type=int), 1)
     # The county's schedule a page at a time, soonest first; unit, sheet and auditors loaded with it.
     upcoming_stmt = scoped(Audit).where(Audit.status.not_in(("cancelled", "finalised")))
     total = db.session.execute(upcoming_stmt.with_only_columns(func.count(Audit.id)).order_by(None)).scalar_one()
-    page = min(page, max(1, -(-total // PAGE_SIZE)))   # past the end: the last page (and no offset overflow)
+    page, pages = requested_page(total, PAGE_SIZE)
     upcoming = db.session.execute(
         upcoming_stmt.order_by(Audit.scheduled_on, Audit.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         .options(joinedload(Audit.organisation), joinedload(Audit.template_version)
@@ -65,7 +65,7 @@ def index():
                                     .options(selectinload(AuditRound.audits))).scalars().all()
     return render("audits/index.html", block="upcoming", upcoming=upcoming, past=past, rounds=rounds, today=today,
                   is_manager=current_user.role in AUDIT_MANAGERS, total=total, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)))
+                  pages=pages)
 
 
 from portal.audits import demo, standing, views_reports, views_rounds, views_scoring, views_templates  # noqa: E402,F401

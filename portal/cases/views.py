@@ -30,6 +30,7 @@ from portal.htmx import is_htmx, redirect_to, render
 from portal.nav import register_nav
 from portal.orgs.models import Organisation, ServiceArea
 from portal.settings.operations import county_profile, office_calendar
+from portal.pagination import requested_page
 
 bp = Blueprint("cases", __name__)
 
@@ -135,7 +136,6 @@ def index():
     state = request.args.get("state", "")
     area_id = request.args.get("area", type=int) or None
     flag = request.args.get("flag", "")
-    page = max(request.args.get("page", 1, type=int), 1)
     stmt = scoped(Case).join(Client, Client.id == Case.client_id).where(client_search_condition(q))
     if state in rules.CASE_STATES:
         stmt = stmt.where(Case.state == state)
@@ -146,6 +146,7 @@ def index():
     if flag == "mine":
         stmt = stmt.where(Case.case_manager_id == current_user.id)
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
+    page, pages = requested_page(total, PAGE_SIZE)
     from portal.cases.hooks import CASE_LOADS
     rows = db.session.execute(stmt.order_by(Case.updated_at.desc(), Case.id.desc()).limit(PAGE_SIZE)
                               .offset((page - 1) * PAGE_SIZE)
@@ -156,7 +157,7 @@ def index():
     dues = {c.id: _case_due(c, cal, now_day) for c in rows}
     capacity = ops.capacity_of(current_user.organisation_id) if current_user.role in roles.A_ROLES else None
     return render("cases/index.html", block="results", cases=rows, dues=dues, q=q, state=state, area_id=area_id,
-                  flag=flag, areas=areas, page=page, total=total, pages=max(1, -(-total // PAGE_SIZE)),
+                  flag=flag, areas=areas, page=page, total=total, pages=pages,
                   states=rules.CASE_STATES, capacity=capacity, can_refer=is_centre())
 
 

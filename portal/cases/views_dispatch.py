@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.htmx import is_htmx, redirect_to, render
 from portal.orgs.models import Organisation
 from portal.settings.operations import office_calendar
+from portal.pagination import requested_page
 
 DISPATCH_READERS = CASE_READERS + B_ROLES
 PAGE_SIZE = 50   # the county's change-of-provider queue and dispatch list, a page at a time
@@ -104,7 +105,6 @@ def preference(case_id, service_type):
 def dispatches():
     state = request.args.get("state", "")
     overdue = request.args.get("overdue", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
     now_day = today()
     stmt = scoped(Dispatch)
     if overdue:
@@ -114,10 +114,11 @@ def dispatches():
     elif state == "active" or not state:
         stmt = stmt.where(Dispatch.state.in_(rules.DISPATCH_ACTIVE))
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
+    page, pages = requested_page(total, PAGE_SIZE)
     rows = db.session.execute(stmt.order_by(Dispatch.state != "REFERRED", Dispatch.due_on, Dispatch.id.desc())
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
     return render("cases/dispatches.html", block="results", rows=rows, state=state or "active", overdue=overdue,
-                  total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), now_day=now_day,
+                  total=total, page=page, pages=pages, now_day=now_day,
                   states=rules.DISPATCH_STATES)
 
 
@@ -213,14 +214,13 @@ def load_change(change_id):
 @roles_required(*CASE_READERS)
 def changes():
     state = request.args.get("state", "")
-    page = max(request.args.get("page", 1, type=int), 1)
     stmt = scoped(ChangeRequest)
     if state in rules.CHANGE_STATES:
         stmt = stmt.where(ChangeRequest.state == state)
     elif state == "open" or not state:
         stmt = stmt.where(ChangeRequest.state.not_in(("WITHDRAWN", "COMPLETED")))
     total = db.session.execute(stmt.with_only_columns(func.count(ChangeRequest.id)).order_by(None)).scalar_one()
-    page = min(page, max(1, -(-total // PAGE_SIZE)))   # past the end: the last page (and no offset overflow)
+    page, pages = requested_page(total, PAGE_SIZE)
     rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc())
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
                               # case, client and units joined: one query, not four a row
@@ -229,7 +229,7 @@ def changes():
                                        joinedload(ChangeRequest.dispatch).joinedload(Dispatch.organisation),
                                        joinedload(ChangeRequest.new_org))).scalars().all()
     return render("cases/changes.html", block="results", rows=rows, state=state or "open", states=rules.CHANGE_STATES,
-                  total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+                  total=total, page=page, pages=pages)
 
 
 @bp.route("/dispatches/<int:dispatch_id>/change", methods=["POST"])

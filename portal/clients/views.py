@@ -22,6 +22,7 @@ from portal.orgs.models import ServiceArea
 
 from portal.auditlog.labels import register_labels  # noqa: E402
 from portal.clients import retention  # noqa: E402,F401  (registers the retention setting)
+from portal.pagination import requested_page
 
 bp = Blueprint("clients", __name__)
 register_labels(actions={"client.viewed": "查閱個案資料", "client.data_exported": "個資查詢匯出",
@@ -43,17 +44,17 @@ register_nav("個案", "clients.index", CLIENT_READERS, order=20)
 def index():
     q = request.args.get("q", "").strip()
     area_id = request.args.get("area", type=int) or None
-    page = max(request.args.get("page", 1, type=int), 1)
     stmt = scoped(Client).where(client_search_condition(q))
     if area_id:
         stmt = stmt.where(Client.service_area_id == area_id)
     # count(clients.id), not count(*): a bare count(*) loses the FROM clause and always answered 1
     total = db.session.execute(stmt.with_only_columns(func.count(Client.id)).order_by(None)).scalar_one()
+    page, pages = requested_page(total, PAGE_SIZE)
     rows = db.session.execute(stmt.order_by(Client.name, Client.id).limit(PAGE_SIZE)
                               .offset((page - 1) * PAGE_SIZE)).scalars().all()
     areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()
     return render("clients/index.html", block="results", clients=rows, q=q, area_id=area_id, areas=areas,
-                  page=page, total=total, pages=max(1, -(-total // PAGE_SIZE)),
+                  page=page, total=total, pages=pages,
                   can_create=current_user.role in CLIENT_EDITORS, can_export=current_user.role in EXPORT_ROLES)
 
 

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.htmx import redirect_to, render
 from portal.nav import register_nav
 from portal.orgs.models import Organisation
+from portal.pagination import requested_page
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 CONTRACT_MANAGERS = (roles.ADMIN, roles.BUREAU_OFFICER, roles.BUREAU_CHIEF)
@@ -77,8 +78,7 @@ def index():
         rows.append({"unit": unit, "contract": current, "status": current_status,
                      "blocks": current.block_reasons(today) if current else [], "points": points.get(unit.id, 0)})
     # Every unit's standing is worked out (the status filter needs it); a page of the county's units is shown.
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page, pages = requested_page(len(rows), PAGE_SIZE)
     return render("contracts/index.html", block="results", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
                   total=len(rows), page=page, pages=pages, kind=kind, status_filter=status, today=today,
                   status_labels=rules.DISPLAY_LABELS)

@@ -34,6 +34,7 @@ from portal.nav import register_nav
 from portal.orgs.models import Organisation
 from portal.settings.operations import office_calendar
 from portal.settings.registry import get_setting
+from portal.pagination import requested_page
 
 import portal.incidents.demo  # noqa: F401  (registers the demo seeder)
 import portal.incidents.jobs  # noqa: F401  (registers the Excel export job)
@@ -81,7 +82,6 @@ def index():
     severity = args.get("severity", "")
     org_id = args.get("org", type=int)
     q = args.get("q", "").strip()
-    page = max(args.get("page", 1, type=int), 1)
     stmt = scoped(Incident)
     if status == "open":
         stmt = stmt.where(Incident.status.in_(rules.OPEN_STATUSES))
@@ -96,6 +96,7 @@ def index():
     if q:
         stmt = stmt.where(db.or_(Incident.client_name.contains(q), Incident.client_national_id.endswith(q.upper())))
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
+    page, pages = requested_page(total, PAGE_SIZE)
     rows = db.session.execute(stmt.options(*_eager()).order_by(Incident.occurred_at.desc(), Incident.id.desc())
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
     cal = office_calendar()
@@ -105,7 +106,7 @@ def index():
         orgs = db.session.execute(db.select(Organisation).where(Organisation.kind.in_(
             [roles.A_UNIT, roles.B_UNIT, roles.BUREAU])).order_by(Organisation.kind, Organisation.name)).scalars().all()
     return render("incidents/index.html", block="results", rows=rows, total=total, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)), status_filter=status, severity=severity, org_id=org_id, q=q,
+                  pages=pages, status_filter=status, severity=severity, org_id=org_id, q=q,
                   orgs=orgs, statuses=FILTER_STATUS, can_report=current_user.role in ops.REPORTER_ROLES, m=m)
 
 
@@ -687,8 +688,7 @@ def board():
               "due_24h": sum(1 for r in rows if r["next"] and not r["overdue"]
                              and r["next"].due_at - now <= timedelta(hours=24))}
     # The order is the deadlines' (computed above over every open incident, like the tiles); a page of it is shown.
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page, pages = requested_page(len(rows), PAGE_SIZE)
     disputes = db.session.execute(db.select(DisputeMediation).where(DisputeMediation.status == "received")
                                   .order_by(DisputeMediation.notice_due_on)).scalars().all()
     return render("incidents/board.html", block="board", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], now=now,
@@ -980,8 +980,7 @@ def disputes():
                               .options(joinedload(DisputeMediation.incident))).scalars().all()
     rows.sort(key=lambda d: (not d.is_open, d.status != "received", d.notice_due_on))
     # Sorted over all (open and waiting for notice first), shown a page at a time.
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page, pages = requested_page(len(rows), PAGE_SIZE)
     return render("incidents/disputes.html", block="results", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
                   status_filter=status, page=page, pages=pages)
 
