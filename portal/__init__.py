@@ -149,10 +149,16 @@ def _install_error_pages(app):
     for code in messages:
         app.register_error_handler(code, handler)
 
+    from sqlalchemy.exc import DataError
+
     @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
     def number_too_large(error):
-        # A number in the URL or form past 64 bits (e.g. ?area=99999999999999999999) that SQLite cannot bind:
-        # no record can match it, so this is a bad request, not a crash.
+        # A number in the URL or form that the database cannot hold (e.g. ?area=99999999999999999999: SQLite
+        # cannot bind past 64 bits, PostgreSQL's integer columns refuse past 32): no record can match it, so
+        # this is a bad request, not a crash. Any other data error stays a server error.
+        if isinstance(error, DataError) and type(error.orig).__name__ != "NumericValueOutOfRange":
+            raise error
         db.session.rollback()
         title, text = "無法處理的要求", "網址或表單中的數字過大，請確認後再試一次。"
         if request.headers.get("HX-Request"):
