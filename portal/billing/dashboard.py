@@ -4,7 +4,9 @@ from flask import url_for
 from portal.auth import roles
 from portal.billing import rules
 from portal.billing.compliance import ComplianceItem, active_carers, carer_status
-from portal.billing.models import CorrectionRequest, Declaration, OpeningHoursFiling, ServiceDay, StaffChange
+from portal.billing.models import (
+    DECLARATION_STATUS_LABELS, CorrectionRequest, Declaration, OpeningHoursFiling, ServiceDay, StaffChange,
+)
 from portal.billing.settings import EXPIRY_WINDOW
 from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
 from portal.extensions import db
@@ -108,11 +110,15 @@ def guidance_billing_items(user, now):
 @unit_summary
 def declaration_summary(org_ids):
     """「家托申報：114年3月 已撥付」 for family-care homes."""
+    # Only each home's latest filed month (one per home and month), not two years of declarations per home:
+    # the dispatch recommendation asks this for every ranked unit.
+    filed = Declaration.status != "draft"
+    latest_month = (db.select(Declaration.organisation_id, db.func.max(Declaration.service_month).label("month"))
+                    .where(Declaration.organisation_id.in_(list(org_ids)), filed)
+                    .group_by(Declaration.organisation_id).subquery())
     rows = db.session.execute(
-        db.select(Declaration).where(Declaration.organisation_id.in_(list(org_ids)), Declaration.status != "draft")
-        .order_by(Declaration.service_month.desc())).scalars().all()
-    latest = {}
-    for d in rows:
-        latest.setdefault(d.organisation_id, d)
-    return {org_id: [f"家托申報：{d.service_month.year - 1911}年{d.service_month.month}月 {d.status_label}"]
-            for org_id, d in latest.items()}
+        db.select(Declaration.organisation_id, Declaration.service_month, Declaration.status)
+        .join(latest_month, db.and_(latest_month.c.organisation_id == Declaration.organisation_id,
+                                    latest_month.c.month == Declaration.service_month))).all()
+    return {org_id: [f"家托申報：{month.year - 1911}年{month.month}月 {DECLARATION_STATUS_LABELS.get(status, status)}"]
+            for org_id, month, status in rows}

@@ -220,3 +220,21 @@ def test_lists_run_no_query_per_row(client, world, home, login, app_ctx):
     add_rows(admissions[1:], others[1:])
     more = counts()
     assert more == one and all(n <= BUDGET for n in one.values()), (one, more)
+
+
+def test_unit_summary_shows_each_homes_latest_filed_month(world, app_ctx):
+    """The line next to a home (dispatch list, unit pages): its latest filed declaration, never a draft, read
+    in one query whatever the number of months."""
+    from datetime import date
+
+    from portal.billing.dashboard import declaration_summary
+    from portal.billing.models import Declaration
+    from portal.extensions import db
+    home, other = world.orgs["b"], world.orgs["b_other"]
+    for org, month, status in [(home, date(2025, 1, 1), "paid"), (home, date(2025, 3, 1), "submitted"),
+                               (home, date(2025, 4, 1), "draft"), (other, date(2024, 12, 1), "approved")]:
+        db.session.add(Declaration(organisation_id=org.id, service_month=month, status=status))
+    db.session.flush()
+    assert declaration_summary([home.id, other.id]) == {
+        home.id: ["家托申報：114年3月 已申報"], other.id: ["家托申報：113年12月 審核通過"]}
+    assert declaration_summary([]) == {}
