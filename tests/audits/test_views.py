@@ -499,3 +499,17 @@ def test_guidance_unit_reads_its_guided_homes_only(client, world, login, app_ctx
     assert client.get(f"/contracts/units/{world.orgs['a'].id}").status_code == 404
     assert client.post(f"/audits/{home.id}/corrections/{home.template_version.items[0].id}",
                        data={"description": "x"}).status_code == 403
+
+
+def test_scoring_page_reads_the_sheet_in_a_fixed_number_of_queries(client, login, team):
+    """Issue 10 §2: answers and their photos do not add queries to the tablet's scoring page."""
+    login(team["lead"])
+    audit, items = team["audit"], team["items"]
+    url = f"/audits/{audit.id}/score"
+    client.get(url)   # warm-up: settings and the office calendar are read once per process
+    before = int(client.get(url).headers["X-Query-Count"])
+    for n, item in enumerate(items[:6]):
+        _answer(client, audit, item, "pass" if n % 2 else "fail", key=f"qc-{n}", note=f"第{n}題")
+    client.get(url)   # measured warm, like tests/foundation/test_perf.py
+    after = int(client.get(url).headers["X-Query-Count"])
+    assert after == before and after <= 12, (before, after)
