@@ -81,8 +81,15 @@ def pause_latest_submission(effective_on: date, notice_days: int = 3, *, cal=Non
 
 
 def pause_earliest_effective(submitted_on: date, notice_days: int = 3, *, cal=None) -> date:
-    """Return the earliest effective date a letter filed on `submitted_on` can ask for. WE-05."""
-    return add_office_days(submitted_on, notice_days, cal=cal)
+    """Return the earliest effective date a letter filed on `submitted_on` can ask for. WE-05.
+
+    The inverse of `pause_latest_submission`: the first day whose latest submission day is not before
+    `submitted_on`. A letter filed on a Saturday counts from the Friday before only if it had been filed
+    then; counting forward from the Saturday would offer a day the backward count refuses."""
+    effective = add_office_days(submitted_on, notice_days, cal=cal)
+    while pause_latest_submission(effective, notice_days, cal=cal) < submitted_on:
+        effective = add_office_days(effective, 1, cal=cal)
+    return effective
 
 
 def pause_notice_problem(submitted_on: date, effective_on: date, notice_days: int = 3, *, cal=None) -> str | None:

@@ -1,5 +1,5 @@
 """Case-management rules: worked examples WE-03…WE-12 and the rest of case-management.md."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -38,6 +38,23 @@ def test_we05_pause_three_office_days_ahead():
     problem = rules.pause_notice_problem(D(2025, 3, 6), D(2025, 3, 10), cal=WE_CAL)
     assert problem and "114年3月11日" in problem
     assert rules.pause_notice_problem(D(2025, 3, 6), D(2025, 3, 11), cal=WE_CAL) is None
+
+
+def test_pause_letter_filed_on_a_rest_day_is_offered_a_day_the_notice_rule_accepts():
+    # Filed on Saturday 114-03-08: Monday 03-10 is the first office day after it, so the three notice days
+    # are 03-10, 03-11, 03-12 and the letter may ask for 03-13 at the earliest (not 03-12, which needed
+    # the letter by Friday 03-07).
+    for filed in (D(2025, 3, 8), D(2025, 3, 9)):
+        earliest = rules.pause_earliest_effective(filed, cal=WE_CAL)
+        assert earliest == D(2025, 3, 13)
+        assert rules.pause_notice_problem(filed, earliest, cal=WE_CAL) is None
+        assert rules.pause_notice_problem(filed, D(2025, 3, 12), cal=WE_CAL)
+    # Every day of a month: the offered day is accepted and the office day before it is refused.
+    for offset in range(31):
+        filed = D(2025, 3, 1) + timedelta(days=offset)
+        earliest = rules.pause_earliest_effective(filed, cal=WE_CAL)
+        assert rules.pause_notice_problem(filed, earliest, cal=WE_CAL) is None
+        assert rules.pause_notice_problem(filed, rules.add_office_days(earliest, -1, cal=WE_CAL), cal=WE_CAL)
 
 
 # WE-06 -----------------------------------------------------------------------
