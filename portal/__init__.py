@@ -72,8 +72,9 @@ def create_app(config=None):
     _install_error_pages(app)
     _install_response_headers(app)
     _install_input_guard(app)
-    from portal import perf
+    from portal import perf, table_versions
     perf.install(app)
+    table_versions.install(app)
 
     from portal import cli
     cli.install(app)

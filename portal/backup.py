@@ -66,7 +66,7 @@ def _ordered_select(table):
 def table_checksums() -> dict:
     """Return {table: (row count, sha256 of its rows)} for the current database."""
     result = {}
-    for table in db.metadata.sorted_tables:
+    for table in _data_tables():
         digest, count = hashlib.sha256(), 0
         for row in db.session.execute(_ordered_select(table)).mappings():
             digest.update(_row_line(dict(row)).encode("utf-8") + b"\n")
@@ -89,7 +89,7 @@ def create_backup(target: Path, upload_dir: Path) -> dict:
                 "dialect": db.engine.dialect.name, "tables": {}}
     target.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(target, "w:gz") as tar:
-        for table in db.metadata.sorted_tables:
+        for table in _data_tables():
             digest, count, buffer = hashlib.sha256(), 0, io.BytesIO()
             for row in db.session.execute(_ordered_select(table)).mappings():
                 line = _row_line(dict(row)).encode("utf-8") + b"\n"
@@ -113,6 +113,11 @@ def _add_bytes(tar, name, data):
     tar.addfile(info, io.BytesIO(data))
 
 
+def _data_tables():
+    """Every table but `table_versions`: it only counts changes, and a restore is itself a change."""
+    return [t for t in db.metadata.sorted_tables if t.name != "table_versions"]
+
+
 class RestoreError(RuntimeError):
     pass
 
@@ -126,7 +131,7 @@ def restore_backup(source: Path, upload_dir: Path, *, replace=False) -> dict:
         if manifest.get("revision") != _revision():
             raise RestoreError(f"資料庫結構版本不同：備份為 {manifest.get('revision')}，目前為 {_revision()}；"
                                "請先以相同版本的程式執行 flask db upgrade")
-        tables = db.metadata.sorted_tables
+        tables = _data_tables()
         non_empty = [t.name for t in tables if db.session.execute(t.select().limit(1)).first()]
         if non_empty and not replace:
             raise RestoreError("資料庫不是空的（" + "、".join(non_empty[:5]) + "…）；確定要覆蓋請加 --replace")

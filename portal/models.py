@@ -7,6 +7,7 @@ from portal.incidents.models import (DisputeMediation, Incident, IncidentAttachm
                                     IncidentNotification, IncidentReport, IncidentRoute)
 from portal.orgs.models import Organisation, OrganisationLink, ServiceArea  # noqa: F401
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting  # noqa: F401
+from portal.table_versions import TableVersion  # noqa: F401
 from portal.jobs.models import Job  # noqa: F401
 from portal.establishment.models import (EstablishmentPlan, PlanAttachment, PlanComment, PlanSection,  # noqa: F401
                                           PlanSubmission, PopulationFigure)

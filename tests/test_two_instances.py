@@ -110,13 +110,23 @@ def test_session_throttle_and_jobs_across_instances(two_instances, world):
     status, _, body = person.get(b + "/")
     assert status == 200 and officer.full_name in body.decode()
 
-    # Failed logins alternate between the instances and still add up to the lock.
+    # The administrator's to-do list, kept in the shared Redis (portal/dashboard/cache.py).
+    admin = Browser()
+    admin.login(a, world.users[roles.ADMIN].username)
     victim = world.users[roles.B_STAFF]
+    for base in (a, b, a):
+        status, _, body = admin.get(base + "/")
+        assert status == 200 and f"帳號 {victim.username}" not in body.decode()
+
+    # Failed logins alternate between the instances and still add up to the lock.
     attacker = Browser()
     for i in range(5):
         attacker.login(a if i % 2 == 0 else b, victim.username, "wrong")
     status, _, body = Browser().login(b, victim.username)
     assert status == 401 and "鎖定" in body.decode()
+    # Written through B, seen at once on A's kept list: the lock changed a table the list was computed from.
+    status, _, body = admin.get(a + "/")
+    assert status == 200 and f"帳號 {victim.username}" in body.decode()
 
     # A job queued on A, finished by the worker, downloaded from B.
     token = person.csrf(a + "/clients")

@@ -187,6 +187,11 @@ def collect_action_items(user, now: datetime) -> list[ActionItem]:
     finally:
         g.pop("_dashboard_shared", None)
 
+    return sort_action_items(items)
+
+
+def sort_action_items(items):
+    """Overdue first, then by due date, then by title."""
     def sort_key(item):
         due = item.due
         if isinstance(due, datetime):

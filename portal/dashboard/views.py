@@ -7,7 +7,8 @@ from portal import clock
 from portal.auth import roles
 from portal.auth.access import public
 from portal.auth.models import User
-from portal.dashboard.registry import ActionItem, action_source, collect_action_items
+from portal.dashboard import cache
+from portal.dashboard.registry import ActionItem, action_source
 from portal.extensions import db
 from portal.htmx import render
 from portal.settings.models import OfficeDayOverride
@@ -23,7 +24,7 @@ SHOWN_ITEMS = 100
 @bp.route("/")
 def home():
     now = clock.now()
-    items = collect_action_items(current_user, now)
+    items = cache.action_items(current_user, now)
     # Queue items (one line for a whole queue, a dozen at most) are always shown, above the single items:
     # a bureau officer's queues must not sink below a hundred overdue incidents.
     queues = [i for i in items if i.queue]

@@ -1,0 +1,134 @@
+"""The dashboard's to-do list is kept only while the tables it read are unchanged (portal/dashboard/cache.py).
+
+No timings: what is asserted is that a kept list is served (fewer statements, same page) and that every kind of
+change — an ORM commit, a Core or textual statement, another instance's write — shows on the next request."""
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from portal import clock
+from portal.auth import roles
+from portal.auth.models import User
+from portal.dashboard import cache, registry
+from portal.dashboard.registry import ActionItem
+from portal.extensions import db
+from portal.table_versions import current_versions, forget_current_versions
+
+NOON = datetime(2025, 3, 12, 12, 0, tzinfo=clock.TAIPEI)
+
+
+def _lock(user, until):
+    db.session.get(User, user.id).locked_until = until
+    db.session.commit()
+
+
+def _dashboard(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True), int(response.headers["X-Query-Count"])
+
+
+def test_a_kept_list_is_served_until_a_table_it_read_changes(client, world, login):
+    admin, victim = world.users[roles.ADMIN], world.users[roles.B_STAFF]
+    with clock.freeze(NOON):
+        login(admin)
+        first, computed = _dashboard(client)
+        again, served = _dashboard(client)
+        assert again == first and served < computed
+        assert victim.username not in first
+
+        _lock(victim, clock.utcnow() + timedelta(minutes=15))   # another person's failed logins lock an account
+        page, queries = _dashboard(client)
+        assert f"帳號 {victim.username}" in page and queries == computed
+
+        # A textual statement is seen as well (its table is read from the SQL).
+        db.session.execute(text("UPDATE users SET locked_until = NULL WHERE id = :id"), {"id": victim.id})
+        db.session.commit()
+        assert f"帳號 {victim.username}" not in _dashboard(client)[0]
+
+
+def test_a_rolled_back_write_changes_no_version(app_ctx, world):
+    before = current_versions()
+    db.session.get(User, world.users[roles.B_STAFF].id).full_name = "不會存下"
+    db.session.flush()
+    db.session.rollback()
+    forget_current_versions()
+    assert current_versions() == before
+
+
+def test_a_commit_raises_the_version_of_each_table_it_wrote(app_ctx, world):
+    before = current_versions()
+    db.session.get(User, world.users[roles.B_STAFF].id).full_name = "改名"
+    db.session.commit()
+    after = current_versions()
+    assert after["users"] == before.get("users", 0) + 1
+    assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
+    db.session.execute(text("DELETE FROM client_contacts WHERE 1 = 0"))
+    db.session.commit()
+    assert current_versions()["client_contacts"] == before.get("client_contacts", 0) + 1
+
+
+@pytest.fixture
+def one_source(monkeypatch):
+    """Only a test source on the dashboard: one item per locked account, due when the lock ends."""
+    calls = []
+
+    def locked(user, now):
+        calls.append(now)
+        rows = db.session.execute(db.select(User.username, User.locked_until)
+                                  .where(User.locked_until.is_not(None))).all()
+        return [ActionItem(f"locked {name}", "/", due=until) for name, until in rows]
+    monkeypatch.setattr(registry, "_sources", [(locked, None)])
+    monkeypatch.setattr(registry, "_summaries", [])
+    return calls
+
+
+def test_overdue_is_checked_on_every_request_and_a_list_is_kept_at_most_a_minute(app, app_ctx, world, one_source):
+    officer = db.session.get(User, world.users[roles.BUREAU_OFFICER].id)
+    # The first second of this person's minute (each person's minute starts at an offset of their own).
+    offset = (officer.id * 7919) % 60
+    start = datetime.fromtimestamp((int(NOON.timestamp() + offset) // 60) * 60 - offset, clock.TAIPEI)
+    _lock(world.users[roles.B_STAFF], start + timedelta(seconds=10))
+    items = cache.action_items(officer, start + timedelta(seconds=1))
+    assert not items[0].overdue and len(one_source) == 1
+    assert cache.action_items(officer, start + timedelta(seconds=30))[0].overdue   # the kept list, deadline passed
+    assert len(one_source) == 1
+    cache.action_items(officer, start + timedelta(seconds=61))
+    assert len(one_source) == 2   # its minute is over: computed again
+
+
+def test_each_person_has_their_own_list(app_ctx, world, one_source):
+    officer, chief = (db.session.get(User, world.users[r].id) for r in (roles.BUREAU_OFFICER, roles.BUREAU_CHIEF))
+    cache.action_items(officer, NOON)
+    cache.action_items(chief, NOON)
+    assert len(one_source) == 2
+
+
+def test_the_cache_can_be_turned_off(app, app_ctx, world, one_source, monkeypatch):
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 0)
+    officer = db.session.get(User, world.users[roles.BUREAU_OFFICER].id)
+    cache.action_items(officer, NOON)
+    cache.action_items(officer, NOON)
+    assert len(one_source) == 2
+
+
+def test_the_same_page_with_and_without_the_cache(app, client, world, login, monkeypatch):
+    """Every role's dashboard, computed afresh and then served from the cache, is the same page."""
+    from tests.authz import run_matrix_builders
+    run_matrix_builders(world)
+    with clock.freeze(NOON):
+        for role in roles.ROLE_LABELS:
+            login(world.users[role])
+            monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 0)
+            _dashboard(client)   # the login's messages
+            fresh = _dashboard(client)[0]
+            monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 60)
+            _dashboard(client)
+            kept = _dashboard(client)[0]
+            assert _without_token(kept) == _without_token(fresh), role
+
+
+def _without_token(page):
+    import re
+    return re.sub(r'(csrf_token|X-CSRFToken)[^>]*', "", page)
