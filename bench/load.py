@@ -110,6 +110,7 @@ class User(threading.Thread):
             elapsed = (time.perf_counter() - start) * 1000
             with self.lock:
                 self.results["times"].append(elapsed)
+                self.results["by_path"].setdefault(path, []).append(elapsed)
                 if error:
                     self.results["errors"].append(error)
 
@@ -121,9 +122,10 @@ def main():
     parser.add_argument("--requests", type=int, default=3000, help="total requests (after logging in)")
     parser.add_argument("--seconds", type=float, default=60, help="stop after this long in any case")
     parser.add_argument("--password", default="demo1234")
+    parser.add_argument("--by-path", action="store_true", help="also latency per path")
     args = parser.parse_args()
     targets = args.targets.split(",")
-    results = {"times": [], "errors": []}
+    results = {"times": [], "errors": [], "by_path": {}}
     lock = threading.Lock()
     budget = [args.requests]
     users = [User(n, targets[n % len(targets)], USERS[n % len(USERS)], args.password,
@@ -152,6 +154,12 @@ def main():
           f"p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms; errors {len(results['errors'])}")
     if results["errors"]:
         print("first errors:", "; ".join(results["errors"][:5]))
+    if args.by_path:
+        print(f"  {'path':28} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7}")
+        for path, values in sorted(results["by_path"].items(), key=lambda kv: -statistics.median(kv[1])):
+            values.sort()
+            print(f"  {path:28} {len(values):8d} {statistics.median(values):7.0f} "
+                  f"{values[min(len(values) - 1, int(len(values) * 0.95))]:7.0f}")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ echo "gunicorn: $WORKERS workers per instance; $USERS users; at most $REQUESTS r
 echo
 echo "== one instance"
 start_instance "${PORTS[0]}"
-"$PY" bench/load.py --targets "127.0.0.1:${PORTS[0]}" --users "$USERS" --requests "$REQUESTS" --seconds "$SECONDS_MAX"
+"$PY" bench/load.py --targets "127.0.0.1:${PORTS[0]}" --users "$USERS" --requests "$REQUESTS" --seconds "$SECONDS_MAX" --by-path
 echo
 echo "== two instances"
 start_instance "${PORTS[1]}"

@@ -60,9 +60,9 @@ class Config:
     BENCH_DATABASE_URL = psycopg_url(os.environ.get("BENCH_DATABASE_URL") or None)
     BENCH_UPLOAD_DIR = os.environ.get("PORTAL_BENCH_UPLOAD_DIR")  # default: job storage/bench-uploads
     TIMEZONE = "Asia/Taipei"
-    # The dashboard's to-do list is kept while the tables it was computed from are unchanged, at most this
-    # long (portal/dashboard/cache.py); 0 computes it on every request.
-    DASHBOARD_CACHE_SECONDS = int(os.environ.get("PORTAL_DASHBOARD_CACHE_SECONDS", "60"))
+    # Results kept while the tables they were computed from are unchanged (portal/kept.py: the dashboard's
+    # to-do list, the incident board's order) are kept at most this long; 0 computes them on every request.
+    KEPT_SECONDS = int(os.environ.get("PORTAL_KEPT_SECONDS", "60"))
     # Login throttling (issue 2 §4): 5 failures lock the account for 15 minutes.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15

@@ -111,11 +111,24 @@ def forget_current_versions():
         g.pop("_table_versions", None)
 
 
+def note_read(*tables):
+    """Count `tables` as read by the result being computed: for values a request reads once and keeps in `g`
+    (settings, office calendar, county profile), which later uses take without SQL."""
+    if has_app_context():
+        reads = g.get("_tables_read")
+        if reads is not None:
+            reads.update(tables)
+
+
 @contextmanager
 def track_reads():
-    """Collect the names of the tables read inside the block: `with track_reads() as tables: …`."""
+    """Collect the names of the tables read inside the block: `with track_reads() as tables: …`.
+
+    Rows already in the session when the block starts can be used inside it without SQL (a lazy load of a
+    loaded row, `session.get`): their tables count as read too."""
+    from sqlalchemy import inspect
     previous = g.get("_tables_read")
-    tables = set()
+    tables = {t.name for key in list(db.session.identity_map.keys()) for t in inspect(key[0]).tables}
     g._tables_read = tables
     try:
         yield tables

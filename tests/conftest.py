@@ -88,8 +88,8 @@ def _clean_database(request):
         with application.app_context():
             db.session.rollback()
             _empty_all_tables()
-        from portal.dashboard import cache
-        cache.clear()   # the emptied tables start their versions again
+        from portal import kept
+        kept.clear()   # the emptied tables start their versions again
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from portal.incidents import operations as ops
 from portal.incidents import rules
 from portal.incidents.models import DisputeMediation, Incident, IncidentReport, IncidentRoute
 from portal.incidents.settings import NARRATIVE_MIN_CHARS
+from portal.kept import kept
 from portal.nav import register_nav
 from portal.orgs.models import Organisation
 from portal.settings.operations import office_calendar
@@ -653,16 +654,19 @@ def open_incidents(user, extra=None):
 
 def board_rows(incidents, cal, now):
     """Each open incident with its next open deadline, by time left (overdue first); waiting ones last."""
-    rows = []
-    for incident in incidents:
-        schedule = incident.schedule(cal)
-        nxt = rules.next_deadline(schedule)
-        overdue = [d for d in schedule if d.state(now) == "overdue"]
-        late = [d for d in schedule if d.state(now) == "late"]
-        rows.append({"incident": incident, "next": nxt, "overdue": overdue, "late": late,
-                     "waiting": _waiting_for(incident)})
+    rows = [{"incident": incident, **_deadline_row(incident.schedule(cal), _waiting_for(incident), now)}
+            for incident in incidents]
+    return _board_order(rows, lambda r: r["incident"].id)
+
+
+def _deadline_row(schedule, waiting, now):
+    return {"next": rules.next_deadline(schedule), "overdue": [d for d in schedule if d.state(now) == "overdue"],
+            "late": [d for d in schedule if d.state(now) == "late"], "waiting": waiting}
+
+
+def _board_order(rows, incident_id):
     far = datetime.max.replace(tzinfo=clock.TAIPEI)
-    rows.sort(key=lambda r: (r["next"] is None, r["next"].due_at if r["next"] else far, r["incident"].id))
+    rows.sort(key=lambda r: (r["next"] is None, r["next"].due_at if r["next"] else far, incident_id(r)))
     return rows
 
 
@@ -676,22 +680,40 @@ def _waiting_for(incident):
     return todo
 
 
+def _board_schedules(user, now):
+    """(id, schedule, waiting) of every open incident the user sees: the schedules are pure rules over each
+    incident's reports and notifications, worked out for a county's hundreds of open incidents; kept while the
+    incident tables and the office calendar are unchanged (portal/kept.py), as plain values."""
+    def compute():
+        cal = office_calendar()
+        return [(i.id, i.schedule(cal), _waiting_for(i)) for i in open_incidents(user)]
+    return kept("incidents.board", f"user{user.id}", compute, now=now)
+
+
 @bp.route("/incidents/board")
 @roles_required(*BOARD_ROLES)
 def board():
     now = clock.now()
-    rows = board_rows(open_incidents(current_user), office_calendar(), now)
+    # The order and the tiles come from every open incident's deadlines; only a page of incidents is loaded.
+    rows = _board_order([{"id": incident_id, **_deadline_row(schedule, waiting, now)}
+                         for incident_id, schedule, waiting in _board_schedules(current_user, now)],
+                        lambda r: r["id"])
     only = request.args.get("only", "")
     if only == "overdue":
         rows = [r for r in rows if r["overdue"]]
     counts = {"open": len(rows), "overdue": sum(1 for r in rows if r["overdue"]),
               "due_24h": sum(1 for r in rows if r["next"] and not r["overdue"]
                              and r["next"].due_at - now <= timedelta(hours=24))}
-    # The order is the deadlines' (computed above over every open incident, like the tiles); a page of it is shown.
     page, pages = requested_page(len(rows), PAGE_SIZE)
+    rows = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    shown = {i.id: i for i in db.session.execute(
+        scoped(Incident).where(Incident.id.in_([r["id"] for r in rows])).options(joinedload(Incident.reporting_org))
+    ).scalars()}
+    # An incident closed or withdrawn since the order was kept is left out of the page until the next refresh.
+    rows = [{**r, "incident": shown[r["id"]]} for r in rows if r["id"] in shown]
     disputes = db.session.execute(db.select(DisputeMediation).where(DisputeMediation.status == "received")
                                   .order_by(DisputeMediation.notice_due_on)).scalars().all()
-    return render("incidents/board.html", block="board", rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], now=now,
+    return render("incidents/board.html", block="board", rows=rows, now=now,
                   counts=counts, only=only, disputes=disputes, page=page, pages=pages)
 
 

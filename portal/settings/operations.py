@@ -4,6 +4,7 @@ from flask import g
 from portal.auditlog.operations import log_change, snapshot
 from portal.calendar import OfficeCalendar
 from portal.extensions import db
+from portal.table_versions import note_read
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting
 from portal.settings.registry import forget_cached_settings, setting_definition
 
@@ -12,6 +13,7 @@ PROFILE_FIELDS = ("county_name", "bureau_name", "care_centre_name", "bureau_addr
 
 def county_profile() -> CountyProfile:
     """Return the county profile (cached per request); a blank deployment gets the demo county."""
+    note_read("county_profile")
     if "county_profile" not in g:
         profile = db.session.execute(db.select(CountyProfile).limit(1)).scalar_one_or_none()
         if profile is None:
@@ -33,6 +35,7 @@ def update_county_profile(actor, profile: CountyProfile, data: dict) -> None:
 
 def office_calendar() -> OfficeCalendar:
     """Return the office calendar with the bureau's overrides (cached per request)."""
+    note_read("office_day_overrides")
     if "office_calendar" not in g:
         rows = db.session.execute(db.select(OfficeDayOverride)).scalars().all()
         g.office_calendar = OfficeCalendar(

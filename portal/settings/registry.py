@@ -77,6 +77,8 @@ def get_setting(key):
     definition = _definitions[key]
     if not has_app_context():
         return definition.default
+    from portal.table_versions import note_read
+    note_read("settings")
     if "_settings_rows" not in g:  # every stored setting in one query per request (pages read several)
         from portal.extensions import db
         from portal.settings.models import Setting
