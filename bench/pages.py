@@ -42,6 +42,8 @@ PAGES = [
     ("audit scoring page", "auditor", "/audits/{audit_id}/score", False),
     ("audit scoring tap (fragment)", "auditor", "/audits/{audit_id}/items/{item_id}", True),
     ("incident board", "officer", "/incidents/board", False),
+    ("A-unit dispatch list", "a1cm", "/dispatches", False),
+    ("organisation list", "officer", "/orgs", False),
     ("monthly declaration", "b1head", "/billing/homes/{home_id}/declarations/{month}", False),
     ("result report edit", "b1head", "/reports/{report_id}", False),
     ("audit log", "officer", "/admin/audit-log", False),
@@ -124,6 +126,7 @@ def main():
     args = parser.parse_args()
     app = create_app({"QUERY_COUNT_HEADER": True, "WTF_CSRF_ENABLED": False})
     values = resolve(app)
+    kept_seconds = app.config["KEPT_SECONDS"]
     rows = []
     for name, username, url, fragment in PAGES:
         if args.only and args.only not in name:
@@ -142,16 +145,26 @@ def main():
         if "error" in warm:
             print(f"skip {name}: {warm['error']}")
             continue
-        rows.append((name, measure(app, client, url, headers, args.requests)))
+        result = measure(app, client, url, headers, args.requests)
+        # The same page computed on every request (no kept results, portal/kept.py): what the first request
+        # after a change costs.
+        app.config["KEPT_SECONDS"] = 0
+        fresh = measure(app, client, url, headers, max(5, args.requests // 10))
+        result["fresh"], result["fresh_sql"] = fresh["p50"], fresh["queries"]
+        app.config["KEPT_SECONDS"] = kept_seconds
+        rows.append((name, result))
     floor = floor_app([r["body"] for _, r in rows]).test_client()
-    print(f"{'page':34} {'p50 ms':>7} {'p95 ms':>7} {'floor95':>7} {'ratio':>6} {'SQL':>4} {'raw B':>8} {'gzip B':>7}")
+    print(f"{'page':34} {'p50 ms':>7} {'p95 ms':>7} {'fresh50':>7} {'floor95':>7} {'ratio':>6} {'SQL':>5} "
+          f"{'raw B':>8} {'gzip B':>7}")
     for i, (name, r) in enumerate(rows):
         f = measure(None, floor, f"/{i}", {}, args.requests)
         ratio = r["p95"] / f["p95"] if f["p95"] else 0
-        flag = "" if r["p95"] <= 150 and ratio <= 3 and r["queries"] <= 12 else "  <-- over target"
-        print(f"{name:34} {r['p50']:7.1f} {r['p95']:7.1f} {f['p95']:7.2f} {ratio:6.1f} {r['queries']:4d} "
+        flag = "" if r["p95"] <= 150 and ratio <= 3 and max(r["queries"], r["fresh_sql"]) <= 12 else "  <-- over target"
+        sql = str(r["queries"]) if r["queries"] == r["fresh_sql"] else f"{r['queries']}/{r['fresh_sql']}"
+        print(f"{name:34} {r['p50']:7.1f} {r['p95']:7.1f} {r['fresh']:7.1f} {f['p95']:7.2f} {ratio:6.1f} {sql:>5} "
               f"{r['raw']:8d} {r['gzip']:7d}{flag}")
-    print(f"\ndatabase: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}; requests per page: {args.requests}")
+    print(f"\ndatabase: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}; requests per page: {args.requests}; "
+          f"fresh50 = p50 with nothing kept (KEPT_SECONDS=0); SQL = statements of one request, kept/fresh where they differ")
 
 
 if __name__ == "__main__":

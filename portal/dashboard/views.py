@@ -11,7 +11,6 @@ from portal.dashboard import cache
 from portal.dashboard.registry import ActionItem, action_source
 from portal.extensions import db
 from portal.htmx import render
-from portal.settings.models import OfficeDayOverride
 
 bp = Blueprint("dashboard", __name__)
 
@@ -67,10 +66,10 @@ def next_year_calendar(user, now):
         return []
     from datetime import date
     from flask import url_for
+    from portal.settings.operations import office_calendar
     next_year = now.year + 1
-    has_rows = db.session.execute(db.select(OfficeDayOverride.id).where(
-        OfficeDayOverride.day >= date(next_year, 1, 1)).limit(1)).first()
-    if has_rows:
+    cal = office_calendar()   # every override, already read for the other sources' deadlines: no query of its own
+    if any(day >= date(next_year, 1, 1) for day in cal.office_days | cal.days_off):
         return []
     return [ActionItem(f"請核對 {next_year - 1911} 年政府行政機關辦公日曆（補班、停止辦公）",
                        url_for("settings.calendar", year=next_year), due=date(now.year, 12, 31), area="系統設定")]

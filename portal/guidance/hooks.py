@@ -122,14 +122,24 @@ def grant_queue(user, now):
     return queues
 
 
+def _unverified_officers():
+    return db.select(GuidanceOfficer).where(GuidanceOfficer.verified_at.is_(None), GuidanceOfficer.ended_on.is_(None))
+
+
+@action_source(probe=lambda user, now: _unverified_officers().with_only_columns(GuidanceOfficer.id)
+               if user.role == roles.BUREAU_OFFICER else False)
+def unverified_guidance_officers(user, now):
+    """The bureau checks each new guidance officer's qualification (no query when there is none to check)."""
+    if user.role != roles.BUREAU_OFFICER:
+        return []
+    unverified = db.session.execute(_unverified_officers().options(joinedload(GuidanceOfficer.organisation))
+                                    .order_by(GuidanceOfficer.created_at)).scalars().all()
+    return [ActionItem(f"專責輔導人員資格待核對：{o.organisation.display_name} {o.name}",
+                       url_for("guidance.officer", officer_id=o.id), area=AREA) for o in unverified]
+
+
 def _bureau_items(user, today):
     items = []
-    unverified = db.session.execute(db.select(GuidanceOfficer).where(
-        GuidanceOfficer.verified_at.is_(None), GuidanceOfficer.ended_on.is_(None))
-        .options(joinedload(GuidanceOfficer.organisation)).order_by(GuidanceOfficer.created_at)).scalars().all()
-    for o in unverified:
-        items.append(ActionItem(f"專責輔導人員資格待核對：{o.organisation.display_name} {o.name}",
-                                url_for("guidance.officer", officer_id=o.id), area=AREA))
     # Every active guidance unit with this and last year's new homes, last year's commission and an earlier
     # exit, in ONE query (correlated subqueries per unit; a handful of units).
     def contracted_in(year):
