@@ -19,6 +19,10 @@ GUNICORN=${GUNICORN:-.venv/bin/gunicorn}
 : "${DATABASE_URL:?set DATABASE_URL to the PostgreSQL benchmark database}"
 case "$DATABASE_URL" in postgresql*) ;; *) echo "note: not PostgreSQL — the issue's figures are taken on PostgreSQL" >&2;; esac
 WORKERS=$(( 2 * $(nproc) ))
+# As deployed (docs/deploy.md): Redis holds the kept results shared by every worker and instance.
+if [[ -z ${REDIS_URL+x} ]] && "$PY" -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null; then
+  export REDIS_URL=redis://127.0.0.1:6379/15
+fi
 export DATABASE_URL SECRET_KEY=${SECRET_KEY:-bench-only-secret} PYTHONPATH=$PWD
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -38,6 +42,7 @@ start_instance() {   # port
 
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "gunicorn: $WORKERS workers per instance; $USERS users; at most $REQUESTS requests or $SECONDS_MAX s per run"
+echo "kept results: ${REDIS_URL:-in each worker (no REDIS_URL)}"
 echo
 echo "== one instance"
 start_instance "${PORTS[0]}"
