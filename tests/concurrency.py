@@ -87,8 +87,23 @@ class Browser:
         except urllib.error.HTTPError as error:
             reply = Reply(error.code, dict(error.headers), error.read().decode("utf-8", "replace"), url)
         if follow and reply.status in (301, 302, 303) and reply.location:
-            return self.get(urllib.parse.urljoin(url, reply.location))
+            # The page a redirect leads to is asked for with the cookies this very reply set (its flash
+            # messages live in the session cookie): with requests racing in one jar, another reply may have
+            # replaced them in the meantime, and the page would show that reply's messages.
+            return self.get(urllib.parse.urljoin(url, reply.location), headers=self._cookies_after(reply))
         return reply
+
+    def _cookies_after(self, reply):
+        own = {}
+        for header, value in reply.headers.items():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                own[name.strip()] = rest.split(";", 1)[0]
+        if not own:
+            return None
+        jar = {c.name: c.value for c in self.cookies}
+        jar.update(own)
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
 
     def get(self, path, headers=None, follow=False) -> Reply:
         return self.request("GET", path, headers=headers, follow=follow)
