@@ -106,7 +106,7 @@ def dispatches():
     state = request.args.get("state", "")
     overdue = request.args.get("overdue", type=int)
     now_day = today()
-    stmt = scoped(Dispatch)
+    stmt = db.select(Dispatch).where(Dispatch.visible_to(current_user, listing=True))
     if overdue:
         stmt = stmt.where(Dispatch.state.in_(("REFERRED", "ACCEPTED")), Dispatch.due_on < now_day)
     elif state in rules.DISPATCH_STATES:
@@ -115,8 +115,10 @@ def dispatches():
         stmt = stmt.where(Dispatch.state.in_(rules.DISPATCH_ACTIVE))
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
     page, pages = requested_page(total, PAGE_SIZE)
-    rows = db.session.execute(stmt.order_by(Dispatch.state != "REFERRED", Dispatch.due_on, Dispatch.id.desc())
-                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    # What each row shows, with the page: its case's client and its unit in two queries, not three a row.
+    rows = db.session.execute(stmt.order_by(*Dispatch.LIST_ORDER).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+                              .options(selectinload(Dispatch.case).joinedload(Case.client),
+                                       selectinload(Dispatch.organisation))).scalars().all()
     return render("cases/dispatches.html", block="results", rows=rows, state=state or "active", overdue=overdue,
                   total=total, page=page, pages=pages, now_day=now_day,
                   states=rules.DISPATCH_STATES)

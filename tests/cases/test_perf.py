@@ -1,5 +1,8 @@
 """Query budget of the dispatch recommendation and the case-management queues (issue 10). Counts only, no times."""
+import re
 from datetime import date, timedelta
+
+from portal import clock
 
 from portal.auth import roles
 from portal.cases.models import Dispatch, ProviderEvaluation
@@ -112,3 +115,87 @@ def test_change_queue_is_paginated_in_its_order_with_the_filter_kept(client, wor
     last = _get(client, "/changes?page=99999999999999999999").get_data(as_text=True)
     assert _change_ids(last) == expected[50:]
     assert f"共 {len(expected) + 5} 件" in page and "page=2" in page and "state=all" in page.split("下一頁")[0].rsplit("<a", 1)[1]
+
+
+def _add_dispatches(world, states, *, due=D, b_unit=None, a_unit=None):
+    """One dispatch per state, each of a case, client and (unless `b_unit`) B unit of its own: whatever a row of
+    the dispatch list shows is new to the page. `a_unit`: the case belongs to that A unit instead."""
+    ids = []
+    for i, state in enumerate(states):
+        case = new_case(world, stage="approved")
+        if a_unit is not None:
+            case.a_unit_id = a_unit.id
+        unit = b_unit or make_org(roles.B_UNIT, subtype="family_care", areas=[world.areas[0]])
+        d = Dispatch(case_id=case.id, plan_id=case.current_plan.id, service_type="family_care",
+                     organisation_id=unit.id, state=state, referred_on=D, referred_by_id=cm(world).id,
+                     due_on=due + timedelta(days=i % 3), first_service_on=D if state == "IN_SERVICE" else None)
+        db.session.add(d)
+        db.session.flush()
+        ids.append(d.id)
+    db.session.commit()
+    return ids
+
+
+def _dispatch_ids(page):
+    return [int(i) for i in re.findall(r'<a href="/dispatches/(\d+)"', page)]
+
+
+def _listed_order(ids):
+    """The list's order (referrals first, then by deadline, newest first) of the dispatches `ids`."""
+    rows = db.session.execute(db.select(Dispatch.id, Dispatch.state, Dispatch.due_on).where(Dispatch.id.in_(ids)))
+    return [r.id for r in sorted(rows, key=lambda r: (r.state != "REFERRED", r.due_on, -r.id))]
+
+
+def test_dispatch_list_queries_do_not_grow_with_dispatches(client, world, login, app_ctx, monkeypatch):
+    """/dispatches loads each row's case, client and B unit with the page (it was three queries a row: 148 on
+    the county set), for every role that opens it and with every filter; its pages keep the order."""
+    from portal.cases import views_dispatch
+    monkeypatch.setattr(views_dispatch, "PAGE_SIZE", 5)   # two pages without building 50 cases
+    later = clock.today() + timedelta(days=30)            # not yet overdue
+    home_b = world.orgs["b"]
+    mine = _add_dispatches(world, ["REFERRED", "IN_SERVICE"])
+    mine_b = _add_dispatches(world, ["ACCEPTED", "IN_SERVICE"], b_unit=home_b)
+    foreign = _add_dispatches(world, ["REFERRED", "IN_SERVICE"], a_unit=world.orgs["a_other"])
+    urls = ("/dispatches", "/dispatches?page=2", "/dispatches?overdue=1", "/dispatches?state=IN_SERVICE")
+    users = (world.users[roles.A_CASE_MANAGER], world.users[roles.BUREAU_OFFICER], world.users[roles.B_HEAD])
+
+    def counts():
+        found = {}
+        for user in users:
+            login(user)
+            _get(client, "/dispatches")   # warm-up: settings and the office calendar are read once per process
+            for url in urls:
+                response = _get(client, url)
+                assert response.status_code == 200 and _dispatch_ids(response.get_data(as_text=True)), (user, url)
+                found[user.role, url] = int(response.headers["X-Query-Count"])
+        return found
+
+    few = counts()
+    mine += _add_dispatches(world, ["REFERRED", "ACCEPTED", "IN_SERVICE", "IN_SERVICE", "ENDED", "DECLINED"])
+    mine += _add_dispatches(world, ["REFERRED", "ACCEPTED", "IN_SERVICE"], due=later)
+    mine_b += _add_dispatches(world, ["REFERRED", "IN_SERVICE", "IN_SERVICE", "ACCEPTED"], b_unit=home_b, due=later)
+    foreign += _add_dispatches(world, ["ACCEPTED", "IN_SERVICE"], a_unit=world.orgs["a_other"])
+    many = counts()
+    assert few == many, (few, many)
+    assert max(many.values()) <= 12, many
+
+    # The A unit's list: its own cases' dispatches only, active ones in the list's order, five a page.
+    login(users[0])
+    active = db.session.execute(db.select(Dispatch.id).where(
+        Dispatch.id.in_(mine + mine_b), Dispatch.state.in_(("REFERRED", "ACCEPTED", "IN_SERVICE")))).scalars().all()
+    expected = _listed_order(active)
+    page1 = _get(client, "/dispatches").get_data(as_text=True)
+    page2 = _get(client, "/dispatches?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    page3 = _get(client, "/dispatches?page=3", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert _dispatch_ids(page1) + _dispatch_ids(page2) + _dispatch_ids(page3) == expected
+    assert f"共 {len(expected)} 件" in page1 and "<html" not in page2 and not set(foreign) & set(_dispatch_ids(page1))
+    # The officer's dashboard queue links here: referrals and acceptances past their deadline, county-wide.
+    login(users[1])
+    overdue = _dispatch_ids(_get(client, "/dispatches?overdue=1").get_data(as_text=True))
+    late = db.session.execute(db.select(Dispatch.id).where(
+        Dispatch.state.in_(("REFERRED", "ACCEPTED")), Dispatch.due_on < clock.today())).scalars().all()
+    assert overdue == _listed_order(late)[:5] and set(foreign) & set(late) and not set(overdue) - set(late)
+    # The B unit: its own dispatches only.
+    login(users[2])
+    page = _get(client, "/dispatches").get_data(as_text=True)
+    assert set(_dispatch_ids(page)) <= set(mine_b) and "共 6 件" in page
