@@ -1,6 +1,8 @@
 """Organisations and service areas."""
 from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
+from sqlalchemy import func
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth import roles
 from portal.auth.access import roles_required
@@ -13,11 +15,13 @@ from portal.orgs.forms import OrganisationForm, ServiceAreaForm
 from portal.orgs.models import Organisation, ServiceArea
 from portal.orgs.standing import unit_summaries
 from portal.orgs.operations import save_organisation, save_service_area
+from portal.pagination import requested_page
 
 bp = Blueprint("orgs", __name__)
 ORG_MANAGERS = (roles.ADMIN, roles.BUREAU_OFFICER)
 register_nav("單位", "orgs.index", roles.ALL_ROLES, order=800)
 register_nav("鄉鎮市", "orgs.areas", [roles.ADMIN], order=910)
+PAGE_SIZE = 50   # a county has hundreds of units: a page at a time, like the other bureau lists
 
 
 @bp.route("/orgs")
@@ -29,9 +33,14 @@ def index():
         stmt = stmt.where(Organisation.kind == kind)
     if q:
         stmt = stmt.where(Organisation.name.contains(q))
-    orgs = db.session.execute(stmt).scalars().all()
+    total = db.session.execute(stmt.with_only_columns(func.count(Organisation.id)).order_by(None)).scalar_one()
+    page, pages = requested_page(total, PAGE_SIZE)
+    # Each row shows its base area and its service areas: load them with the page, not one query per row.
+    orgs = db.session.execute(stmt.options(joinedload(Organisation.base_area),
+                                           selectinload(Organisation.service_areas))
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
     return render("orgs/index.html", block="results", orgs=orgs, kind=kind, q=q,
-                  can_manage=current_user.role in ORG_MANAGERS)
+                  page=page, pages=pages, total=total, can_manage=current_user.role in ORG_MANAGERS)
 
 
 @bp.route("/orgs/<int:org_id>")

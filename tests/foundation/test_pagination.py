@@ -6,7 +6,7 @@ from portal.auth import roles
 
 HUGE = "9" * 30
 LISTS = ["/clients", "/cases", "/dispatches", "/changes", "/incidents", "/incidents/board", "/disputes",
-         "/audits", "/contracts", "/admin/audit-log"]
+         "/audits", "/contracts", "/admin/audit-log", "/orgs"]
 
 
 @pytest.mark.parametrize("url", LISTS)
