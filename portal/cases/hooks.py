@@ -3,14 +3,14 @@ unit facts for comparison lists, and each person's dashboard items."""
 from datetime import date, timedelta
 
 from flask import url_for
-from sqlalchemy import func, literal_column, null, union_all
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import literal_column, null, union_all
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.auth import roles
 from portal.cases import operations as ops
 from portal.cases import rules
 from portal.cases.models import (Case, CaseNotice, CarePlan, ChangeRequest, Closure, Dispatch, PAUSE_KINDS,
-                                 PauseRequest, Referral, SERVICE_TYPES, Suspension, Visit)
+                                 PauseRequest, Referral, SERVICE_TYPES, Suspension)
 from portal.cases.settings import SUSPENSION_FOLLOWUP_DAYS, setting
 from portal.clients.models import Client
 from portal.dashboard.registry import ActionItem, Summary, action_source, queue_summary
@@ -19,8 +19,6 @@ from portal.orgs.standing import referral_blocker, unit_summary
 from portal.settings.operations import office_calendar
 
 AREA = "個案管理"
-# What the case list shows of each case, loaded in a few queries rather than one per case.
-CASE_LOADS = (selectinload(Case.dispatches), selectinload(Case.plans), joinedload(Case.client))
 # Many-to-one chains a dashboard title reads, joined into the list's query (no query per row).
 CASE_CLIENT = joinedload(Case.client)
 
@@ -128,11 +126,6 @@ def _a_unit_cases(user):
     return own
 
 
-def _last_visit(kind):
-    return (db.select(func.max(Visit.visited_on)).where(Visit.case_id == Case.id, Visit.kind == kind)
-            .scalar_subquery())
-
-
 def _a_unit_case_rows(user):
     """One row of plain columns per open case (no object graph: an A unit has ~1,500 at county scale):
     the dates the rules read, the last visit of each kind, the recorded suspension's start, whether it has a plan."""
@@ -142,8 +135,8 @@ def _a_unit_case_rows(user):
     has_plan = db.select(CarePlan.id).where(CarePlan.case_id == Case.id).exists()
     return db.session.execute(
         db.select(Case.id, Case.state, Case.plan_approved_on, Case.first_service_on, Case.accepted_on,
-                  Client.name.label("name"), _last_visit("phone").label("last_phone"),
-                  _last_visit("home").label("last_home"), recorded_start.label("recorded_start"),
+                  Client.name.label("name"), ops.last_visit_on("phone").label("last_phone"),
+                  ops.last_visit_on("home").label("last_home"), recorded_start.label("recorded_start"),
                   has_plan.label("has_plan"))
         .join(Client, Client.id == Case.client_id).where(_a_unit_cases(user))).all()
 

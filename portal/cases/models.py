@@ -102,6 +102,9 @@ class Case(db.Model):
     visits = db.relationship("Visit", back_populates="case", order_by="Visit.visited_on.desc(), Visit.id.desc()")
 
     __mapper_args__ = {"version_id_col": version}
+    # The case list's page, newest change first, read in index order and stopped at the page (issue 10).
+    __table_args__ = (db.Index("ix_cases_a_unit_updated", "a_unit_id", "updated_at", "id"),
+                      db.Index("ix_cases_updated", "updated_at", "id"))
 
     @property
     def state_label(self):
@@ -431,6 +434,8 @@ class ChangeRequest(db.Model):
                              cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+    # The change-of-provider queue's order (submitted first, newest first), read in index order (issue 10).
+    __table_args__ = (db.Index("ix_change_requests_queue", db.text("(state <> 'SUBMITTED')"), db.text("id DESC")),)
 
     @property
     def state_label(self):

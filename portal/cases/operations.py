@@ -6,6 +6,7 @@ message and changes nothing (TransitionNotAllowed).
 """
 from datetime import date, timedelta
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
@@ -79,12 +80,13 @@ def bureau_org_ids():
 
 
 def case_managers_of(org_id: int) -> list[tuple[User, CaseManagerProfile | None]]:
-    users = db.session.execute(db.select(User).where(User.organisation_id == org_id, User.active,
-                                                     User.role == roles.A_CASE_MANAGER).order_by(User.full_name)
-                               ).scalars().all()
-    profiles = {p.user_id: p for p in db.session.execute(
-        db.select(CaseManagerProfile).where(CaseManagerProfile.organisation_id == org_id)).scalars()}
-    return [(u, profiles.get(u.id)) for u in users]
+    """The unit's active case managers by name, each with their roster entry in this unit (None without one)."""
+    return [tuple(row) for row in db.session.execute(
+        db.select(User, CaseManagerProfile)
+        .outerjoin(CaseManagerProfile, (CaseManagerProfile.user_id == User.id)
+                   & (CaseManagerProfile.organisation_id == org_id))   # one entry a user at most (unique user_id)
+        .where(User.organisation_id == org_id, User.active, User.role == roles.A_CASE_MANAGER)
+        .order_by(User.full_name))]
 
 
 def assignable_managers(org_id: int) -> list[User]:
@@ -99,7 +101,6 @@ def unit_capacity(org_id: int) -> int:
 
 
 def unit_load(org_id: int) -> int:
-    from sqlalchemy import func
     return db.session.execute(db.select(func.count()).select_from(Case).where(
         Case.a_unit_id == org_id, Case.state.in_(rules.OPEN_CASE_STATES - {"CENTER_MANAGED", "ASSESSED"}))).scalar_one()
 
@@ -648,6 +649,18 @@ def visit_dues(case: Case) -> dict:
         if v.kind not in last or v.visited_on > last[v.kind]:
             last[v.kind] = v.visited_on
     return visit_dues_after(case, last)
+
+
+def last_visit_on(kind: str):
+    """The case's last visit date of `kind`, as a column of a query of cases (no visit rows loaded)."""
+    return (db.select(func.max(Visit.visited_on)).where(Visit.case_id == Case.id, Visit.kind == kind)
+            .scalar_subquery())
+
+
+def pending_referral_due():
+    """The answer deadline of the case's pending referral (Case.pending_referral), as a column of a query of cases."""
+    return (db.select(Referral.answer_due).where(Referral.case_id == Case.id, Referral.state == "PENDING")
+            .order_by(Referral.id).limit(1).scalar_subquery())
 
 
 def visit_dues_after(case: Case, last: dict) -> dict:

@@ -11,7 +11,8 @@ from portal.auth import roles
 from portal.auth.access import get_or_404, require, roles_required, scoped
 from portal.auditlog.operations import log_change
 from portal.clients.forms import REQUESTER_RELATIONS, ClientForm, DataRequestForm
-from portal.clients.models import ACCESS_RELATION_LABELS, Client, ClientAccess, client_search_condition
+from portal.clients.models import (ACCESS_RELATION_LABELS, Client, ClientAccess, client_search_condition,
+                                   visible_client_count)
 from portal.clients.exports import EXPORT_ROLES
 from portal.clients.operations import create_client, find_by_national_id, is_unchanged, update_client
 from portal.errors import Refused, StaleEdit
@@ -22,7 +23,7 @@ from portal.orgs.models import ServiceArea
 
 from portal.auditlog.labels import register_labels  # noqa: E402
 from portal.clients import retention  # noqa: E402,F401  (registers the retention setting)
-from portal.pagination import requested_page
+from portal.pagination import read_page
 
 bp = Blueprint("clients", __name__)
 register_labels(actions={"client.viewed": "查閱個案資料", "client.data_exported": "個資查詢匯出",
@@ -47,11 +48,16 @@ def index():
     stmt = scoped(Client).where(client_search_condition(q))
     if area_id:
         stmt = stmt.where(Client.service_area_id == area_id)
-    # count(clients.id), not count(*): a bare count(*) loses the FROM clause and always answered 1
-    total = db.session.execute(stmt.with_only_columns(func.count(Client.id)).order_by(None)).scalar_one()
-    page, pages = requested_page(total, PAGE_SIZE)
-    rows = db.session.execute(stmt.order_by(Client.name, Client.id).limit(PAGE_SIZE)
-                              .offset((page - 1) * PAGE_SIZE)).scalars().all()
+
+    def count():
+        if not q and not area_id:
+            return visible_client_count(current_user)
+        # count(clients.id), not count(*): a bare count(*) loses the FROM clause and always answered 1
+        return db.session.execute(stmt.with_only_columns(func.count(Client.id)).order_by(None)).scalar_one()
+
+    rows, total, page, pages = read_page(
+        lambda offset: db.session.execute(stmt.order_by(Client.name, Client.id).limit(PAGE_SIZE).offset(offset))
+        .scalars().all(), count, PAGE_SIZE)
     areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()
     return render("clients/index.html", block="results", clients=rows, q=q, area_id=area_id, areas=areas,
                   page=page, total=total, pages=pages,

@@ -199,3 +199,59 @@ def test_dispatch_list_queries_do_not_grow_with_dispatches(client, world, login,
     login(users[2])
     page = _get(client, "/dispatches").get_data(as_text=True)
     assert set(_dispatch_ids(page)) <= set(mine_b) and "共 6 件" in page
+
+
+def _cases_of(world, unit, n, manager=None):
+    """n cases of `unit`, each client new: referred; then all but the first accepted by `manager` (a new case manager
+    of the unit when None) with a phone and a home visit. Every fact a row of the case list shows."""
+    from portal.cases import operations as ops
+    from tests.cases.helpers import centre
+    from tests.factories import make_client, make_user
+    manager = manager or make_user(roles.A_CASE_MANAGER, unit)
+    for k in range(n):
+        case = ops.open_case(centre(world), make_client([], area=world.areas[0]),
+                             {"consent": True, "consent_on": D, "families": ["B"]})
+        ops.refer_case(centre(world), case, unit, today=D, capacity_confirmed=True, skip_reason="測試分派")
+        if k:
+            ops.accept_referral(manager, case.pending_referral, manager, today=D)
+            ops.record_visit(manager, case, "phone", D - timedelta(days=k), "電訪", today=D)
+            ops.record_visit(manager, case, "home", D - timedelta(days=2 * k), "家訪", today=D)
+    db.session.commit()
+
+
+def test_case_list_queries_do_not_grow_with_cases(client, world, login, app_ctx):
+    """A page of cases in one query whatever its clients, units, managers, visits and referrals (issue 10: a row's
+    unit and manager were a query each, the bureau's list 52 queries); within 12 queries."""
+    from tests.factories import make_org
+    unit_a = world.orgs["a"]
+    other_a = make_org(roles.A_UNIT, "加測A單位", areas=[world.areas[0]], base_area=world.areas[0])
+    users = (world.users[roles.A_CASE_MANAGER], world.users[roles.A_UNIT_HEAD], world.users[roles.BUREAU_OFFICER],
+             world.users[roles.CARE_MANAGER])
+    urls = ("/cases", "/cases?state=open", "/cases?q=個案", f"/cases?area={world.areas[0].id}", "/cases?page=2")
+
+    def budget():
+        counts = {}
+        for user in users:
+            login(user)
+            for url in urls:
+                client.get(url)   # warm-up: settings and the office calendar are read once per process
+                response = _get(client, url)
+                assert response.status_code == 200, url
+                counts[user.role, url] = int(response.headers["X-Query-Count"])
+        return counts
+
+    _cases_of(world, unit_a, 30)
+    _cases_of(world, unit_a, 30)
+    _cases_of(world, other_a, 30)      # more than a page everywhere: the total is counted, not read off the page
+    some = budget()
+    for _ in range(3):                 # more managers, more units, more rows of each
+        _cases_of(world, unit_a, 10)
+        _cases_of(world, make_org(roles.A_UNIT, areas=[world.areas[0]], base_area=world.areas[0]), 10)
+    more = budget()
+    assert some == more, {k: (some[k], more[k]) for k in some if some[k] != more[k]}
+    assert max(more.values()) <= 12, more
+    login(world.users[roles.BUREAU_OFFICER])
+    page = _get(client, "/cases").get_data(as_text=True)
+    assert "電訪" in page   # a row's next visit due
+    page = _get(client, "/cases?state=REFERRED_TO_A").get_data(as_text=True)
+    assert "回覆期限" in page and f"<td>{other_a.display_name}</td>" in page   # a referred case's deadline, unit
