@@ -26,6 +26,7 @@ from portal.extensions import db
 ANY_TABLE = "*"
 _DML = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)"?',
                   re.IGNORECASE)
+_CTE_WRITE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b", re.IGNORECASE)
 _SKIP_PREFIXES = ("SELECT", "WITH", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ",
                   "SHOW", "EXPLAIN")
 
@@ -59,7 +60,9 @@ def install(app):
                 table = match.group(1).lower() if match else ANY_TABLE
                 if table != "table_versions":
                     conn.info.setdefault("written_tables", set()).add(table)
-            elif head.startswith(("SELECT", "WITH")) and has_app_context():
+            elif head.startswith("WITH") and _CTE_WRITE.search(statement):   # a write inside a CTE
+                conn.info.setdefault("written_tables", set()).add(ANY_TABLE)
+            if head.startswith(("SELECT", "WITH")) and has_app_context():
                 reads = g.get("_tables_read")
                 if reads is not None:
                     reads.update(known.findall(statement))

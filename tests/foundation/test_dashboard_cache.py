@@ -134,3 +134,14 @@ def test_the_same_page_with_and_without_the_cache(app, client, world, login, mon
 def _without_token(page):
     import re
     return re.sub(r'(csrf_token|X-CSRFToken)[^>]*', "", page)
+
+
+def test_a_write_inside_a_cte_counts_as_a_change_of_every_table(app_ctx, world):
+    from tests.conftest import USE_POSTGRES
+    if not USE_POSTGRES:
+        pytest.skip("SQLite has no data-modifying CTE")
+    before = current_versions().get("*", 0)
+    db.session.execute(text("WITH gone AS (DELETE FROM client_contacts WHERE 1 = 0 RETURNING id) "
+                            "SELECT count(*) FROM gone"))
+    db.session.commit()
+    assert current_versions()["*"] == before + 1
