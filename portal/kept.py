@@ -74,9 +74,9 @@ def _get(key):
             return entry
     try:
         data = client.get("portal:kept:" + key)
-    except Exception:   # Redis away: compute, never fail the page
+        return pickle.loads(data) if data else None
+    except Exception:   # Redis away, or a result kept by an older release of the code: compute, never fail
         return None
-    return pickle.loads(data) if data else None
 
 
 def _put(key, entry, seconds):
