@@ -158,7 +158,8 @@ def _item_response(audit, item, *, status=200, mine=None, message=None, conflict
 @bp.route("/<int:audit_id>/items/<int:item_id>", methods=["GET"])
 @roles_required(*AUDIT_READERS)
 def item_fragment(audit_id, item_id):
-    audit = _scorer_audit(audit_id)
+    # the sheet (sections and their items) with the audit: the tally and the item's neighbours read it
+    audit = _scorer_audit(audit_id, options=SCORING_LOADS)
     item = _item_of(audit, item_id)
     if not is_htmx():
         return redirect_to(url_for("audits.score", audit_id=audit.id) + f"#item-{item.id}")

@@ -513,3 +513,18 @@ def test_scoring_page_reads_the_sheet_in_a_fixed_number_of_queries(client, login
     client.get(url)   # measured warm, like tests/foundation/test_perf.py
     after = int(client.get(url).headers["X-Query-Count"])
     assert after == before and after <= 12, (before, after)
+
+
+def test_scoring_tap_fragment_reads_the_sheet_in_a_fixed_number_of_queries(client, login, team):
+    """Issue 10 §2: the tablet's one-item fragment loads the sheet with the audit; answers add no query."""
+    login(team["lead"])
+    audit, items = team["audit"], team["items"]
+    url = f"/audits/{audit.id}/items/{items[0].id}"
+    headers = {"HX-Request": "true"}
+    client.get(url, headers=headers)
+    before = int(client.get(url, headers=headers).headers["X-Query-Count"])
+    for n, item in enumerate(items[:6]):
+        _answer(client, audit, item, "pass" if n % 2 else "fail", key=f"tap-{n}", note=f"第{n}題")
+    client.get(url, headers=headers)
+    after = int(client.get(url, headers=headers).headers["X-Query-Count"])
+    assert after == before and after <= 10, (before, after)
