@@ -59,6 +59,8 @@ def _redis():
         return None
     client = current_app.extensions.get("portal_kept_redis")
     if client is None:
+        # One client a process with a short timeout: a page must not wait on Redis (the jobs' connection,
+        # portal.jobs.rq_engine, has none, for RQ's blocking reads).
         from redis import Redis
         client = current_app.extensions["portal_kept_redis"] = Redis.from_url(url, socket_timeout=0.5)
     return client

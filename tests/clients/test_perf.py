@@ -92,3 +92,17 @@ def test_client_list_and_search_queries_do_not_grow_with_clients(client, world, 
         more = {url: _queries(client, url, hx) for url, hx in urls}
         assert some == more, (user.role, some, more)
         assert max(more.values()) <= 12, (user.role, more)
+
+
+def test_the_list_total_agrees_with_the_scope_for_every_role(app_ctx, world):
+    """visible_client_count counts from the links alone; it must count what Client.visible_to lets each role see."""
+    from portal.auth.access import scoped
+    from portal.clients.models import Client, visible_client_count
+    extra = make_client([world.orgs["a"]], name="又一個案")
+    db.session.add(ClientAccess(client_id=extra.id, organisation_id=world.orgs["a"].id, relation="registered"))
+    db.session.commit()
+    users = list(world.users.values()) + list(world.other_users.values())
+    for user in users:
+        scoped_count = db.session.execute(scoped(Client, user).with_only_columns(db.func.count(Client.id))
+                                          .order_by(None)).scalar_one()
+        assert visible_client_count(user) == scoped_count, user.role
