@@ -77,7 +77,10 @@ def create_client(actor, data: dict, contacts: list[dict], *, submission_key: st
     repeated = find_by_submission_key(submission_key)
     if repeated is not None:
         return repeated
-    if find_by_national_id(data["national_id"]) is not None:
+    existing = find_by_national_id(data["national_id"])
+    if existing is not None:
+        if submission_key and existing.submission_key == submission_key:
+            return existing   # the same form, committed by a parallel request since the look-up above
         raise Refused("此身分證字號已建檔", field="national_id")
     client = Client(submission_key=submission_key or None)
     _apply(client, data, contacts)

@@ -4,6 +4,8 @@ other on any database through the test client.
 
 Areas add their approvals here or in their own tests with the same harness (docs/security.md).
 """
+import pytest
+
 from portal.auditlog.models import AuditLogEntry
 from portal.auth import roles
 from portal.clients.models import Client, ClientContact
@@ -102,6 +104,23 @@ def test_double_clicked_registration_creates_one_client(race_server, world, app_
     assert len({r.location for r in replies}) == 1  # every click lands on the same new client
     assert count_rows(Client, national_id=form["national_id"]) == 1
     assert count_rows(AuditLogEntry, action="client.create") == 1
+
+
+def test_a_repeat_that_looked_for_its_key_before_the_first_committed_lands_on_the_same_client(world, app_ctx,
+                                                                                               monkeypatch):
+    """The window the race above can hit: the repeat's key look-up ran before the first request committed and
+    its national-ID check after: it is the same form, not a second person with that ID."""
+    from datetime import date
+    from portal.clients import operations as ops
+    data = {"name": "王大明", "national_id": valid_national_id(4243), "birth_date": date(1945, 5, 6), "sex": "M",
+            "welfare_status": "general", "cms_level": 4, "service_area_id": world.areas[0].id}
+    actor = world.users[roles.A_CASE_MANAGER]
+    first = ops.create_client(actor, data, [], submission_key="same-form")
+    db.session.commit()
+    monkeypatch.setattr(ops, "find_by_submission_key", lambda key: None)   # looked up before that commit
+    assert ops.create_client(actor, data, [], submission_key="same-form").id == first.id
+    with pytest.raises(ops.Refused, match="此身分證字號已建檔"):
+        ops.create_client(actor, data, [], submission_key="another-form")
 
 
 @needs_postgres
