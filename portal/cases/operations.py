@@ -122,15 +122,23 @@ def paused_since(org_id: int, day: date) -> date | None:
 # --- Cases and referrals to A units (§3) -----------------------------------------------
 
 
+def case_by_submission_key(key: str | None) -> Case | None:
+    """The case a form with this one-time key already opened (a double submit), if any."""
+    if not key:
+        return None
+    return db.session.execute(db.select(Case).filter_by(submission_key=key)).scalar_one_or_none()
+
+
 def open_case(actor, client, facts: dict, *, submission_key=None) -> Case:
     """Record the 照專's assessment decision for a client; a double submit returns the same case."""
-    if submission_key:
-        existing = db.session.execute(db.select(Case).filter_by(submission_key=submission_key)).scalar_one_or_none()
-        if existing is not None:
-            return existing
+    existing = case_by_submission_key(submission_key)
+    if existing is not None:
+        return existing
     open_one = db.session.execute(db.select(Case).where(Case.client_id == client.id, Case.state != "CLOSED")
                                   ).scalars().first()
     if open_one is not None:
+        if submission_key and open_one.submission_key == submission_key:
+            return open_one   # the same form, committed by a parallel request since the look-up above
         raise Refused("此個案已有進行中的案件，請由該案件繼續轉介或處理。", field="client_id")
     last = db.session.execute(db.select(Case).where(Case.client_id == client.id, Case.reapply_when_compliant)
                               .order_by(Case.id.desc())).scalars().first()

@@ -59,6 +59,17 @@ def test_second_open_case_for_same_client_refused_and_double_submit_idempotent(w
         ops.open_case(centre(world), client, {"consent": True, "consent_on": D, "families": ["B"]})
 
 
+def test_a_repeat_that_looked_for_its_key_before_the_first_committed_returns_the_same_case(world, monkeypatch):
+    """A double submit whose key look-up ran before the first request committed, and its open-case check after."""
+    client = make_client([], area=world.areas[0])
+    facts = {"consent": True, "consent_on": D, "families": ["B"]}
+    first = ops.open_case(centre(world), client, facts, submission_key="k2")
+    monkeypatch.setattr(ops, "case_by_submission_key", lambda key: None)   # looked up before that commit
+    assert ops.open_case(centre(world), client, facts, submission_key="k2").id == first.id
+    with pytest.raises(Refused, match="進行中"):
+        ops.open_case(centre(world), client, facts, submission_key="k3")
+
+
 def test_paused_a_unit_gets_no_referrals(world):
     head = world.users[roles.A_UNIT_HEAD]
     with pytest.raises(Refused, match="三個工作日前"):
