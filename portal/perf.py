@@ -84,9 +84,11 @@ def install(app):
 def _install_query_counter(app):
     from portal.extensions import db
 
-    @app.before_request
     def start_counting():
         g.query_count = 0
+
+    # First of all the request's hooks, so the statements that load the logged-in user count too.
+    app.before_request_funcs.setdefault(None, []).insert(0, start_counting)
 
     def count(conn, cursor, statement, parameters, context, executemany):
         try:

@@ -21,9 +21,14 @@ register_nav("帳號管理", "auth.users", [roles.ADMIN], order=900)
 
 @login_manager.user_loader
 def load_user(user_id):
-    # The user's organisation is read by every page (header, scoping): load it with the user.
+    # The user's organisation is read by every page (header, scoping): load it with the user. Every request
+    # needs both, so each worker keeps them while `users` and `organisations` are unchanged (issue 10).
     from sqlalchemy.orm import joinedload
-    return db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
+    from portal import clock
+    from portal.kept import kept_row
+    return kept_row("user", str(int(user_id)),
+                    lambda: db.session.get(User, int(user_id), options=[joinedload(User.organisation)]),
+                    now=clock.now())
 
 
 def _safe_next(target):

@@ -22,18 +22,11 @@ SHOWN_ITEMS = 100
 
 @bp.route("/")
 def home():
-    now = clock.now()
-    items = cache.action_items(current_user, now)
     # Queue items (one line for a whole queue, a dozen at most) are always shown, above the single items:
     # a bureau officer's queues must not sink below a hundred overdue incidents.
-    queues = [i for i in items if i.queue]
-    singles = [i for i in items if not i.queue]
-    hidden = {}
-    for item in singles[SHOWN_ITEMS:]:
-        hidden[item.area or "其他"] = hidden.get(item.area or "其他", 0) + 1
-    return render("dashboard/home.html", block="items", queues=queues, items=singles[:SHOWN_ITEMS],
-                  total=sum(i.count for i in items), hidden=hidden, hidden_total=sum(hidden.values()),
-                  overdue=sum(i.overdue_records for i in items))
+    todo = cache.todo_list(current_user, clock.now(), shown=SHOWN_ITEMS)
+    return render("dashboard/home.html", block="items", queues=todo.queues, items=todo.items, total=todo.total,
+                  hidden=todo.hidden, hidden_total=sum(todo.hidden.values()), overdue=todo.overdue)
 
 
 @bp.route("/healthz")

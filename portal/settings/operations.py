@@ -1,9 +1,11 @@
 """Changes to the county profile, the office calendar and settings — each logged."""
 from flask import g
 
+from portal import clock
 from portal.auditlog.operations import log_change, snapshot
 from portal.calendar import OfficeCalendar
 from portal.extensions import db
+from portal.kept import kept, kept_row
 from portal.table_versions import note_read
 from portal.settings.models import CountyProfile, OfficeDayOverride, Setting
 from portal.settings.registry import forget_cached_settings, setting_definition
@@ -15,7 +17,9 @@ def county_profile() -> CountyProfile:
     """Return the county profile (cached per request); a blank deployment gets the demo county."""
     note_read("county_profile")
     if "county_profile" not in g:
-        profile = db.session.execute(db.select(CountyProfile).limit(1)).scalar_one_or_none()
+        # Every page's header shows it: each worker keeps it while the table is unchanged (issue 10).
+        profile = kept_row("county_profile", "", lambda: db.session.execute(
+            db.select(CountyProfile).order_by(CountyProfile.id).limit(1)).scalar_one_or_none(), now=clock.now())
         if profile is None:
             profile = CountyProfile(county_name="示範縣", bureau_name="示範縣衛生局",
                                     care_centre_name="示範縣長期照顧管理中心", rule_set="generic")
@@ -37,13 +41,17 @@ def office_calendar() -> OfficeCalendar:
     """Return the office calendar with the bureau's overrides (cached per request)."""
     note_read("office_day_overrides")
     if "office_calendar" not in g:
-        rows = db.session.execute(db.select(OfficeDayOverride)).scalars().all()
-        g.office_calendar = OfficeCalendar(
-            office_days=frozenset(r.day for r in rows if r.is_office_day),
-            days_off=frozenset(r.day for r in rows if not r.is_office_day),
-            names={r.day: r.name for r in rows},
-        )
+        g.office_calendar = kept("office_calendar", "", _load_office_calendar, now=clock.now(), here=True)
     return g.office_calendar
+
+
+def _load_office_calendar() -> OfficeCalendar:
+    rows = db.session.execute(db.select(OfficeDayOverride)).scalars().all()
+    return OfficeCalendar(
+        office_days=frozenset(r.day for r in rows if r.is_office_day),
+        days_off=frozenset(r.day for r in rows if not r.is_office_day),
+        names={r.day: r.name for r in rows},
+    )
 
 
 def add_calendar_override(actor, day, is_office_day: bool, name: str) -> OfficeDayOverride:

@@ -79,15 +79,21 @@ def get_setting(key):
         return definition.default
     from portal.table_versions import note_read
     note_read("settings")
-    if "_settings_rows" not in g:  # every stored setting in one query per request (pages read several)
-        from portal.extensions import db
-        from portal.settings.models import Setting
-        g._settings_rows = {row.key: row.value for row in db.session.execute(db.select(Setting)).scalars()}
+    if "_settings_rows" not in g:  # every stored setting in one query (pages read several), kept by the worker
+        from portal import clock
+        from portal.kept import kept
+        g._settings_rows = kept("settings", "", _load_setting_rows, now=clock.now(), here=True)
     cache = g.setdefault("_settings_cache", {})
     if key not in cache:
         value = g._settings_rows.get(key, _MISSING)
         cache[key] = definition.default if value is _MISSING else definition.coerce(value)
     return cache[key]
+
+
+def _load_setting_rows():
+    from portal.extensions import db
+    from portal.settings.models import Setting
+    return {row.key: row.value for row in db.session.execute(db.select(Setting)).scalars()}
 
 
 def forget_cached_settings():

@@ -2,7 +2,7 @@
 
 No timings: what is asserted is that a kept list is served (fewer statements, same page) and that every kind of
 change — an ORM commit, a Core or textual statement, another instance's write — shows on the next request."""
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import zlib
 
@@ -42,7 +42,8 @@ def test_a_kept_list_is_served_until_a_table_it_read_changes(client, world, logi
 
         _lock(victim, clock.utcnow() + timedelta(minutes=15))   # another person's failed logins lock an account
         page, queries = _dashboard(client)
-        assert f"帳號 {victim.username}" in page and queries == computed
+        # The list is computed again, and the logged-in user read again: the users table changed.
+        assert f"帳號 {victim.username}" in page and queries == computed + 1
 
         # A textual statement is seen as well (its table is read from the SQL).
         db.session.execute(text("UPDATE users SET locked_until = NULL WHERE id = :id"), {"id": victim.id})
@@ -145,3 +146,51 @@ def test_a_write_inside_a_cte_counts_as_a_change_of_every_table(app_ctx, world):
                             "SELECT count(*) FROM gone"))
     db.session.commit()
     assert current_versions()["*"] == before + 1
+
+
+def test_the_kept_rows_give_the_order_and_overdue_flags_of_sort_action_items_at_any_later_time():
+    """The dashboard keeps plain tuples in due order and only splits them by the clock on each request: at every
+    moment that gives exactly what sorting the items afresh gives (dates, Taipei midnights, times, queues)."""
+    from dataclasses import replace
+    from datetime import date
+    start = datetime(2025, 3, 12, 8, 0, tzinfo=clock.TAIPEI)
+    items = [
+        ActionItem("日期 今天", "/a", due=date(2025, 3, 12), area="個案管理"),
+        ActionItem("日期 明天", "/b", due=date(2025, 3, 13)),
+        ActionItem("日期 昨天", "/c", due=date(2025, 3, 11), area="查核"),
+        ActionItem("時間 今天十點", "/d", due=datetime(2025, 3, 12, 10, 0, tzinfo=clock.TAIPEI)),
+        ActionItem("時間 明天零點", "/e", due=datetime(2025, 3, 13, 0, 0, tzinfo=clock.TAIPEI)),
+        ActionItem("時間 UTC 今天下午", "/f", due=datetime(2025, 3, 12, 7, 30, tzinfo=timezone.utc)),
+        ActionItem("同日 甲", "/g", due=date(2025, 3, 13)),
+        ActionItem("同日 甲", "/h", due=datetime(2025, 3, 13, 9, 0, tzinfo=clock.TAIPEI)),
+        ActionItem("沒有期限", "/i"),
+        registry.queue_item("待審清單", "/q1", 12, date(2025, 3, 1), 3),
+        registry.queue_item("待審清單 未逾期", "/q2", 4, date(2025, 3, 20), 0),
+        registry.queue_item("沒有期限的清單", "/q3", 2),
+    ]
+    rows = cache._compact(registry.sort_action_items([replace(i).check_overdue(start) for i in items]))
+    for minutes in range(0, 3 * 24 * 60, 17):
+        now = start + timedelta(minutes=minutes)
+        expected = registry.sort_action_items([replace(i).check_overdue(now) for i in items])
+        assert [cache._item(r, now) for r in cache._in_order(rows, cache._micros(now))] == expected, now
+    for moment in (datetime(2025, 3, 12, 23, 59, 59, 999999, tzinfo=clock.TAIPEI),
+                   datetime(2025, 3, 13, 0, 0, tzinfo=clock.TAIPEI), datetime(2025, 3, 12, 10, 0, tzinfo=clock.TAIPEI),
+                   datetime(2025, 3, 12, 10, 0, 0, 1, tzinfo=clock.TAIPEI)):
+        expected = registry.sort_action_items([replace(i).check_overdue(moment) for i in items])
+        assert [cache._item(r, moment) for r in cache._in_order(rows, cache._micros(moment))] == expected, moment
+
+
+def test_the_dashboard_lists_the_most_urgent_items_and_counts_the_rest_by_area(app_ctx, world, monkeypatch):
+    from datetime import date
+    officer = world.users[roles.BUREAU_OFFICER]
+    items = [ActionItem(f"事項 {n:03d}", f"/x/{n}", due=date(2025, 3, 1) + timedelta(days=n),
+                        area="個案管理" if n % 3 else "查核") for n in range(30)]
+    items.append(registry.queue_item("待審清單", "/q", 5, date(2025, 3, 2), 2))
+    monkeypatch.setattr(cache, "collect_action_items", lambda user, now: registry.sort_action_items(
+        [i.check_overdue(now) for i in items]))
+    todo = cache.todo_list(officer, NOON, shown=10)
+    assert [i.title for i in todo.queues] == ["待審清單 5 件（逾期 2 件）"]
+    assert [i.title for i in todo.items] == [f"事項 {n:03d}" for n in range(10)]
+    assert all(i.overdue for i in todo.items)                      # due 1–10 March, before NOON on the 12th
+    assert todo.hidden == {"個案管理": 14, "查核": 6}
+    assert todo.total == 35 and todo.overdue == 2 + 11               # the queue's 2, and 1–11 March
