@@ -5,7 +5,7 @@ import uuid
 from flask import current_app, flash, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from portal.auth import roles
 from portal.auth.access import get_or_404, require, roles_required, scoped
@@ -15,6 +15,7 @@ from portal.cases import rules
 from portal.cases.forms import (ChangeNoticeForm, ChangeRequestForm, CompleteForm, DecisionForm, DispatchForm,
                                 FirstServiceForm, PreferenceForm, ReasonForm, ScanForm, WithdrawForm)
 from portal.cases.models import CarePlan, Case, ChangeRequest, Dispatch, SERVICE_TYPES
+from portal.clients.models import Client
 from portal.cases.settings import SCAN_MAX_BYTES, setting
 from portal.cases.views import (A_ROLES, B_ROLES, CASE_READERS, DECIDERS, attempt, bp, is_case_unit, load_case,
                                 today)
@@ -100,6 +101,16 @@ def preference(case_id, service_type):
 # --- Dispatch lists and the B unit's page ---------------------------------------------
 
 
+# What a row of the dispatch list shows, and no other column (issue 10: notes and plans were most of the bytes read).
+DISPATCH_LIST_COLUMNS = (
+    load_only(Dispatch.id, Dispatch.case_id, Dispatch.organisation_id, Dispatch.service_type, Dispatch.state,
+              Dispatch.referred_on, Dispatch.due_on, Dispatch.first_service_on, Dispatch.version),
+    selectinload(Dispatch.case).load_only(Case.id, Case.client_id, Case.version)
+    .joinedload(Case.client).load_only(Client.id, Client.name, Client.national_id, Client.version),
+    selectinload(Dispatch.organisation).load_only(Organisation.id, Organisation.name, Organisation.short_name),
+)
+
+
 @bp.route("/dispatches")
 @roles_required(*DISPATCH_READERS)
 def dispatches():
@@ -117,8 +128,7 @@ def dispatches():
     page, pages = requested_page(total, PAGE_SIZE)
     # What each row shows, with the page: its case's client and its unit in two queries, not three a row.
     rows = db.session.execute(stmt.order_by(*Dispatch.LIST_ORDER).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-                              .options(selectinload(Dispatch.case).joinedload(Case.client),
-                                       selectinload(Dispatch.organisation))).scalars().all()
+                              .options(*DISPATCH_LIST_COLUMNS)).scalars().all()
     return render("cases/dispatches.html", block="results", rows=rows, state=state or "active", overdue=overdue,
                   total=total, page=page, pages=pages, now_day=now_day,
                   states=rules.DISPATCH_STATES)
@@ -212,6 +222,19 @@ def load_change(change_id):
     return get_or_404(ChangeRequest, change_id)
 
 
+# What a row of the change queue shows, and no other column (issue 10: the forms' texts are most of a request).
+CHANGE_LIST_COLUMNS = (
+    load_only(ChangeRequest.id, ChangeRequest.case_id, ChangeRequest.dispatch_id, ChangeRequest.new_org_id,
+              ChangeRequest.state, ChangeRequest.submitted_at, ChangeRequest.version),
+    joinedload(ChangeRequest.case).load_only(Case.id, Case.client_id, Case.version)
+    .joinedload(Case.client).load_only(Client.id, Client.name, Client.version),
+    joinedload(ChangeRequest.dispatch).load_only(Dispatch.id, Dispatch.organisation_id, Dispatch.service_type,
+                                                 Dispatch.version)
+    .joinedload(Dispatch.organisation).load_only(Organisation.id, Organisation.name, Organisation.short_name),
+    joinedload(ChangeRequest.new_org).load_only(Organisation.id, Organisation.name, Organisation.short_name),
+)
+
+
 @bp.route("/changes")
 @roles_required(*CASE_READERS)
 def changes():
@@ -226,10 +249,7 @@ def changes():
     rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc())
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
                               # case, client and units joined: one query, not four a row
-                              .options(joinedload(ChangeRequest.case).joinedload(Case.client),
-                                       joinedload(ChangeRequest.case).joinedload(Case.a_unit),
-                                       joinedload(ChangeRequest.dispatch).joinedload(Dispatch.organisation),
-                                       joinedload(ChangeRequest.new_org))).scalars().all()
+                              .options(*CHANGE_LIST_COLUMNS)).scalars().all()
     return render("cases/changes.html", block="results", rows=rows, state=state or "open", states=rules.CHANGE_STATES,
                   total=total, page=page, pages=pages)
 

@@ -139,7 +139,7 @@ class ClientAccess(db.Model):
     client = db.relationship(Client, back_populates="access")
     organisation = db.relationship("Organisation")
 
-    __table_args__ = (db.Index("ix_client_access_org_active", "organisation_id", "ended_at"),
+    __table_args__ = (db.Index("ix_client_access_org_active_client", "organisation_id", "ended_at", "client_id"),
                       # the scope check of every client list: "this client, this unit, not ended" (issue 10)
                       db.Index("ix_client_access_client_org", "client_id", "organisation_id", "ended_at"))
 

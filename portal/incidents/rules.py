@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from portal.calendar import OfficeCalendar, add_office_days, calendar_days_due
@@ -171,7 +172,7 @@ class Deadline:
     done_at: datetime | None = None
     note: str = ""
 
-    @property
+    @cached_property
     def due_at(self) -> datetime:
         """The instant the deadline passes (end of day for date deadlines)."""
         return self.due if isinstance(self.due, datetime) else end_of_day(self.due)
@@ -324,6 +325,16 @@ def next_deadline(schedule: list[Deadline]) -> Deadline | None:
     """Return the open deadline that passes first (overdue ones first), or None."""
     pending = open_deadlines(schedule)
     return min(pending, key=lambda d: d.due_at) if pending else None
+
+
+def deadline_summary(schedule: list[Deadline], now: datetime):
+    """(next deadline, the overdue ones, the ones done late) of one incident at `now`, in one pass: what the
+    bureau's board shows for each of a county's open incidents on every request. The same as `next_deadline`
+    and each deadline's `state(now)` ("overdue", "late")."""
+    pending = [d for d in schedule if d.done_at is None]
+    return (min(pending, key=lambda d: d.due_at) if pending else None,
+            [d for d in pending if now > d.due_at],
+            [d for d in schedule if d.done_at is not None and d.done_at > d.due_at])
 
 
 # --- State machine (incidents.md §7) ---------------------------------------------

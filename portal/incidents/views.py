@@ -660,8 +660,8 @@ def board_rows(incidents, cal, now):
 
 
 def _deadline_row(schedule, waiting, now):
-    return {"next": rules.next_deadline(schedule), "overdue": [d for d in schedule if d.state(now) == "overdue"],
-            "late": [d for d in schedule if d.state(now) == "late"], "waiting": waiting}
+    following, overdue, late = rules.deadline_summary(schedule, now)
+    return {"next": following, "overdue": overdue, "late": late, "waiting": waiting}
 
 
 def _board_order(rows, incident_id):

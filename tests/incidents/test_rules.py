@@ -268,3 +268,27 @@ def test_charts_scale_to_the_peak():
     assert [b["width"] for b in chart["bars"]] == [280, 140, 0]
     cols = rules.column_chart([("1月", 0), ("2月", 5)], width=200, height=100)["columns"]
     assert cols[0]["height"] == 0 and cols[1]["y"] == 18
+
+
+def test_deadline_summary_is_next_deadline_and_each_state_at_every_moment():
+    """The board's one-pass summary equals `next_deadline` and each deadline's own `state(now)`."""
+    from datetime import date as _date, datetime as _datetime, timedelta as _timedelta
+    from portal.incidents.rules import Deadline, deadline_summary, next_deadline
+    from zoneinfo import ZoneInfo
+    tpe = ZoneInfo("Asia/Taipei")
+    start = _datetime(2025, 3, 10, 8, 0, tzinfo=tpe)
+    schedule = [
+        Deadline("a", "24小時通報", start + _timedelta(hours=24)),
+        Deadline("b", "日期期限", _date(2025, 3, 11)),
+        Deadline("c", "準時完成", _date(2025, 3, 11), done_at=start + _timedelta(hours=2)),
+        Deadline("d", "逾時完成", start + _timedelta(hours=1), done_at=start + _timedelta(hours=5)),
+        Deadline("e", "剛好到期", start + _timedelta(hours=30), done_at=start + _timedelta(hours=30)),
+        Deadline("f", "較晚", _date(2025, 3, 20)),
+    ]
+    for minutes in range(0, 12 * 24 * 60, 53):
+        now = start + _timedelta(minutes=minutes)
+        following, overdue, late = deadline_summary(schedule, now)
+        assert following == next_deadline(schedule)
+        assert overdue == [d for d in schedule if d.state(now) == "overdue"], now
+        assert late == [d for d in schedule if d.state(now) == "late"]
+    assert deadline_summary([], start) == (None, [], [])
