@@ -671,14 +671,21 @@ def pending_referral_due():
             .order_by(Referral.id).limit(1).scalar_subquery())
 
 
-def visit_dues_after(case: Case, last: dict) -> dict:
-    """visit_dues from the case's last visit date per kind ({"phone": date, "home": date}), e.g. from a GROUP BY."""
+def visit_intervals() -> tuple[int, int]:
+    """(phone, home) visit intervals in months, the bureau's settings: read once for a list of cases."""
     from portal.cases.settings import PHONE_VISIT_MONTHS
+    return setting(PHONE_VISIT_MONTHS), setting(HOME_VISIT_MONTHS)
+
+
+def visit_dues_after(case: Case, last: dict, intervals: tuple[int, int] | None = None) -> dict:
+    """visit_dues from the case's last visit date per kind ({"phone": date, "home": date}), e.g. from a GROUP BY.
+    `intervals`: `visit_intervals()`, when the caller works through many cases."""
     if case.accepted_on is None or case.state == "CLOSED":
         return {"phone": None, "home": None}
+    phone_months, home_months = intervals or visit_intervals()
     return {
-        "phone": rules.next_phone_visit_due(last.get("phone", case.accepted_on), setting(PHONE_VISIT_MONTHS)),
-        "home": rules.next_home_visit_due(last.get("home", case.accepted_on), setting(HOME_VISIT_MONTHS)),
+        "phone": rules.next_phone_visit_due(last.get("phone", case.accepted_on), phone_months),
+        "home": rules.next_home_visit_due(last.get("home", case.accepted_on), home_months),
     }
 
 

@@ -160,7 +160,8 @@ def index():
         PAGE_SIZE)
     areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()
     cal, now_day = office_calendar(), today()
-    dues = {case.id: _case_due(case, {"phone": phone, "home": home}, referral_due, cal, now_day)
+    intervals = ops.visit_intervals()
+    dues = {case.id: _case_due(case, {"phone": phone, "home": home}, referral_due, cal, now_day, intervals)
             for case, phone, home, referral_due in rows}
     capacity = ops.capacity_of(current_user.organisation_id) if current_user.role in roles.A_ROLES else None
     return render("cases/index.html", block="results", cases=[row[0] for row in rows], dues=dues, q=q, state=state,
@@ -180,7 +181,7 @@ CASE_LIST_COLUMNS = (
 )
 
 
-def _case_due(case, last_visits, referral_due, cal, now_day):
+def _case_due(case, last_visits, referral_due, cal, now_day, intervals):
     """The next thing due on a case, for the list (label, date), from its last visit of each kind and its pending
     referral's answer deadline."""
     if case.state == "REFERRED_TO_A" and referral_due:
@@ -190,7 +191,7 @@ def _case_due(case, last_visits, referral_due, cal, now_day):
     if case.state in ("IN_SERVICE", "SUSPENDED", "A_ACCEPTED", "PLAN_APPROVED"):
         # The earlier of the next phone visit and the next home visit (§5.3 R-CMD-04, Q09): an overdue
         # phone visit must not hide behind a home visit due months later.
-        dues = ops.visit_dues_after(case, {kind: day for kind, day in last_visits.items() if day})
+        dues = ops.visit_dues_after(case, {kind: day for kind, day in last_visits.items() if day}, intervals)
         found = [(day, label) for label, day in (("家訪", dues["home"]), ("電訪", dues["phone"])) if day]
         if found:
             day, label = min(found)
