@@ -28,6 +28,7 @@ from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.orgs.standing import referral_blockers
 from portal.settings.operations import office_calendar
+from portal.submissions import by_submission_key
 
 CASE_FIELDS = ("state", "a_unit_id", "case_manager_id", "accepted_on", "plan_approved_on", "first_service_on",
                "closed_on", "closure_reason")
@@ -122,16 +123,9 @@ def paused_since(org_id: int, day: date) -> date | None:
 # --- Cases and referrals to A units (§3) -----------------------------------------------
 
 
-def case_by_submission_key(key: str | None) -> Case | None:
-    """The case a form with this one-time key already opened (a double submit), if any."""
-    if not key:
-        return None
-    return db.session.execute(db.select(Case).filter_by(submission_key=key)).scalar_one_or_none()
-
-
 def open_case(actor, client, facts: dict, *, submission_key=None) -> Case:
     """Record the 照專's assessment decision for a client; a double submit returns the same case."""
-    existing = case_by_submission_key(submission_key)
+    existing = by_submission_key(Case, submission_key)
     if existing is not None:
         return existing
     open_one = db.session.execute(db.select(Case).where(Case.client_id == client.id, Case.state != "CLOSED")

@@ -7,6 +7,7 @@ from portal.clients.models import Client, ClientAccess, ClientContact
 from portal.clients.rules import normalise_national_id
 from portal.errors import Refused, StaleEdit
 from portal.extensions import db
+from portal.submissions import by_submission_key
 
 CLIENT_FIELDS = (
     "name", "national_id", "birth_date", "sex", "indigenous", "disability_certificate",
@@ -19,12 +20,6 @@ def find_by_national_id(national_id: str) -> Client | None:
     return db.session.execute(
         db.select(Client).filter_by(national_id=normalise_national_id(national_id))
     ).scalar_one_or_none()
-
-
-def find_by_submission_key(key: str | None) -> Client | None:
-    if not key:
-        return None
-    return db.session.execute(db.select(Client).filter_by(submission_key=key)).scalar_one_or_none()
 
 
 def _pending(data: dict) -> dict:
@@ -74,7 +69,7 @@ def create_client(actor, data: dict, contacts: list[dict], *, submission_key: st
     a retry after a dropped connection) returns the client the first one created, even when the two
     requests run at the same time (the unique key and national ID decide; the loser finds the winner).
     """
-    repeated = find_by_submission_key(submission_key)
+    repeated = by_submission_key(Client, submission_key)
     if repeated is not None:
         return repeated
     existing = find_by_national_id(data["national_id"])
@@ -90,7 +85,7 @@ def create_client(actor, data: dict, contacts: list[dict], *, submission_key: st
             db.session.flush()
     except IntegrityError:
         # A parallel request stored the same form (or the same national ID) first.
-        repeated = find_by_submission_key(submission_key)
+        repeated = by_submission_key(Client, submission_key)
         if repeated is not None:
             return repeated
         raise Refused("此身分證字號已建檔", field="national_id")

@@ -8,6 +8,7 @@ from portal.contracts.models import (CONTRACT_TYPE_LABELS, Contract, ContractAct
                                      ViolationPoint, contract_type_for)
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
 from portal.extensions import db
+from portal.submissions import by_submission_key
 
 CONTRACT_FIELDS = ("organisation_id", "contract_type", "number", "starts_on", "ends_on", "status", "status_since",
                    "paused_until", "notes")
@@ -47,12 +48,6 @@ def active_points(org_id, year=None) -> list[ViolationPoint]:
     if year is not None:
         stmt = stmt.filter_by(year=year)
     return db.session.execute(stmt.order_by(ViolationPoint.occurred_on, ViolationPoint.id)).scalars().all()
-
-
-def _by_key(model, key):
-    if not key:
-        return None
-    return db.session.execute(db.select(model).filter_by(submission_key=key)).scalar_one_or_none()
 
 
 def _lock(contract: Contract) -> Contract:
@@ -124,7 +119,7 @@ def record_action(actor, contract: Contract, action: str, *, reason: str, basis_
                   source_type: str | None = None, source_id: int | None = None, seen_version: int | None = None,
                   submission_key: str | None = None) -> ContractAction:
     """Decide an action on a contract (暫停派案, 暫停特約, 終止…) with its legal basis."""
-    existing = _by_key(ContractAction, submission_key)
+    existing = by_submission_key(ContractAction, submission_key)
     if existing is not None:
         return existing  # the same form sent twice
     spec = rules.ACTIONS.get(action)
@@ -190,7 +185,7 @@ def record_violation_point(actor, org, *, occurred_on: date, clause: str, descri
 
     Returns (point, outcome) where outcome is `rules.points_outcome(...)` plus the cancelled contracts.
     """
-    existing = _by_key(ViolationPoint, submission_key)
+    existing = by_submission_key(ViolationPoint, submission_key)
     if existing is not None:
         dates = [p.occurred_on for p in active_points(org.id, existing.year)]
         return existing, {**rules.points_outcome(dates, existing.year), "cancelled": [], "repeat": True}

@@ -16,6 +16,7 @@ from portal.guidance.settings import (
 )
 from portal.orgs.models import Organisation, OrganisationLink
 from portal.settings.registry import get_setting
+from portal.submissions import by_submission_key
 
 
 class GrantRefused(Refused):
@@ -283,12 +284,6 @@ def drop_home(actor, home: GuidedHome, on: date, reason: str, today: date, *, se
 
 # --- assessments, plans, visits (seed 003 §十五(二)–(三)) --------------------------------
 
-def _existing(model, submission_key):
-    if not submission_key:
-        return None
-    return db.session.execute(db.select(model).filter_by(submission_key=submission_key)).scalar_one_or_none()
-
-
 def _check_officer(home, officer_id, field="officer_id"):
     if officer_id is None:
         return
@@ -305,7 +300,7 @@ def _require_active(home):
 def add_assessment(actor, home: GuidedHome, data: dict, items: list, today: date, *,
                    submission_key=None) -> CapacityAssessment:
     """Record an independent-operation capacity assessment; a resent form returns the first one."""
-    if (done := _existing(CapacityAssessment, submission_key)) is not None:
+    if (done := by_submission_key(CapacityAssessment, submission_key)) is not None:
         return done
     _require_active(home)
     _check_officer(home, data.get("officer_id"))
@@ -350,7 +345,7 @@ def save_plan(actor, home: GuidedHome, plan: GuidancePlan | None, year: int, dat
 
 def add_visit(actor, home: GuidedHome, data: dict, today: date, *, submission_key=None) -> GuidanceVisit:
     """Log a guidance visit; a resent form (same key) returns the visit already saved."""
-    if (done := _existing(GuidanceVisit, submission_key)) is not None:
+    if (done := by_submission_key(GuidanceVisit, submission_key)) is not None:
         return done
     _require_active(home)
     _check_officer(home, data.get("officer_id"))
@@ -445,7 +440,7 @@ def grant_check(org: Organisation, kind: str, items: dict, year: int, month: int
 
 def submit_grant(actor, org: Organisation, data: dict, *, submission_key=None) -> GrantApplication:
     """File a grant application; refuse it when any amount is over its cap (seed 003 §十六)."""
-    if (done := _existing(GrantApplication, submission_key)) is not None:
+    if (done := by_submission_key(GrantApplication, submission_key)) is not None:
         return done
     kind, home = data["kind"], data.get("home")
     if kind not in ("home", "development"):

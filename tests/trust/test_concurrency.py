@@ -117,7 +117,7 @@ def test_a_repeat_that_looked_for_its_key_before_the_first_committed_lands_on_th
     actor = world.users[roles.A_CASE_MANAGER]
     first = ops.create_client(actor, data, [], submission_key="same-form")
     db.session.commit()
-    monkeypatch.setattr(ops, "find_by_submission_key", lambda key: None)   # looked up before that commit
+    monkeypatch.setattr(ops, "by_submission_key", lambda model, key: None)   # looked up before that commit
     assert ops.create_client(actor, data, [], submission_key="same-form").id == first.id
     with pytest.raises(ops.Refused, match="此身分證字號已建檔"):
         ops.create_client(actor, data, [], submission_key="another-form")
