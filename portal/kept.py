@@ -33,8 +33,12 @@ _local = OrderedDict()
 _lock = threading.Lock()
 
 
-def kept(name: str, key: str, compute, *, now, seconds: int | None = None, here: bool = False):
-    """`compute()`, or its kept result while the tables it read are unchanged and its window is open."""
+def kept(name: str, key: str, compute, *, now, seconds: int | None = None, here: bool = False,
+         from_session: bool = True):
+    """`compute()`, or its kept result while the tables it read are unchanged and its window is open.
+
+    `from_session=False`: `compute` reads all it uses with its own SQL, so the rows already in the session (the
+    user, the organisation) are not among its inputs — a login elsewhere then does not make it compute again."""
     if seconds is None:
         seconds = int(current_app.config.get("KEPT_SECONDS") or 0)
     if seconds <= 0:
@@ -54,7 +58,7 @@ def kept(name: str, key: str, compute, *, now, seconds: int | None = None, here:
             _local_put(full_key, entry)
     if valid(entry):
         return entry[1]
-    with track_reads() as tables:
+    with track_reads(from_session) as tables:
         value = compute()
     entry = ({table: versions.get(table) for table in tables | {ANY_TABLE}}, value)
     _local_put(full_key, entry)
@@ -63,7 +67,7 @@ def kept(name: str, key: str, compute, *, now, seconds: int | None = None, here:
     return value
 
 
-def kept_row(name: str, key: str, load, *, now):
+def kept_row(name: str, key: str, load, *, now, from_session: bool = True):
     """The row `load()` returns (or None), as an instance of this request's session: loaded once, then made
     from this process's detached copy (`Session.merge(load=False)`, no SQL) while its tables are unchanged.
 
@@ -71,7 +75,7 @@ def kept_row(name: str, key: str, load, *, now):
     organisation); anything else loads lazily as usual. The request may change its instance: the copy is
     never attached to a session, and a committed change raises the table's version."""
     from portal.extensions import db
-    template = kept(name, key, lambda: _detached_copy(load()), now=now, here=True)
+    template = kept(name, key, lambda: _detached_copy(load()), now=now, here=True, from_session=from_session)
     return None if template is None else db.session.merge(template, load=False)
 
 

@@ -124,14 +124,16 @@ def note_read(*tables):
 
 
 @contextmanager
-def track_reads():
+def track_reads(from_session: bool = True):
     """Collect the names of the tables read inside the block: `with track_reads() as tables: …`.
 
     Rows already in the session when the block starts can be used inside it without SQL (a lazy load of a
-    loaded row, `session.get`): their tables count as read too."""
+    loaded row, `session.get`): their tables count as read too, unless `from_session=False` says the block
+    reads everything it uses with SQL of its own."""
     from sqlalchemy import inspect
     previous = g.get("_tables_read")
-    tables = {t.name for key in list(db.session.identity_map.keys()) for t in inspect(key[0]).tables}
+    tables = ({t.name for key in list(db.session.identity_map.keys()) for t in inspect(key[0]).tables}
+              if from_session else set())
     g._tables_read = tables
     try:
         yield tables

@@ -19,7 +19,8 @@ def county_profile() -> CountyProfile:
     if "county_profile" not in g:
         # Every page's header shows it: each worker keeps it while the table is unchanged (issue 10).
         profile = kept_row("county_profile", "", lambda: db.session.execute(
-            db.select(CountyProfile).order_by(CountyProfile.id).limit(1)).scalar_one_or_none(), now=clock.now())
+            db.select(CountyProfile).order_by(CountyProfile.id).limit(1)).scalar_one_or_none(), now=clock.now(),
+            from_session=False)
         if profile is None:
             profile = CountyProfile(county_name="示範縣", bureau_name="示範縣衛生局",
                                     care_centre_name="示範縣長期照顧管理中心", rule_set="generic")
@@ -41,7 +42,8 @@ def office_calendar() -> OfficeCalendar:
     """Return the office calendar with the bureau's overrides (cached per request)."""
     note_read("office_day_overrides")
     if "office_calendar" not in g:
-        g.office_calendar = kept("office_calendar", "", _load_office_calendar, now=clock.now(), here=True)
+        g.office_calendar = kept("office_calendar", "", _load_office_calendar, now=clock.now(), here=True,
+                                 from_session=False)
     return g.office_calendar
 
 

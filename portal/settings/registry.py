@@ -82,7 +82,7 @@ def get_setting(key):
     if "_settings_rows" not in g:  # every stored setting in one query (pages read several), kept by the worker
         from portal import clock
         from portal.kept import kept
-        g._settings_rows = kept("settings", "", _load_setting_rows, now=clock.now(), here=True)
+        g._settings_rows = kept("settings", "", _load_setting_rows, now=clock.now(), here=True, from_session=False)
     cache = g.setdefault("_settings_cache", {})
     if key not in cache:
         value = g._settings_rows.get(key, _MISSING)

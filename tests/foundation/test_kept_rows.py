@@ -83,3 +83,30 @@ def test_what_a_request_changes_on_its_user_stays_in_that_request(app_ctx, world
     db.session.remove()
     assert load_user(str(user_id)).full_name == "存下的名字"
     assert db.session.get(User, user_id).full_name == "存下的名字"
+
+
+def test_a_login_elsewhere_reads_the_users_again_but_not_the_settings(client, world, login):
+    """Settings, the calendar and the county profile depend on their own tables only, not on the rows that happened
+    to be in the session (the user) when they were read: a write to `users` (any login) does not re-read them."""
+    from portal import kept
+    user = world.users[roles.A_CASE_MANAGER]
+    login(user)
+    kept.clear()
+    reference = ("FROM settings", "FROM office_day_overrides", "FROM county_profile")
+
+    def page():
+        # The test shares one app context with its requests: forget what a request keeps in `g`, as a new one would.
+        from flask import g
+        for name in ("_settings_rows", "_settings_cache", "office_calendar", "county_profile", "_table_versions"):
+            g.pop(name, None)
+        return _page(client, "/cases")
+    first = page()[1]
+    assert all(any(table in s for s in first) for table in reference), first
+    assert not any(table in s for s in page()[1] for table in reference)
+    db.session.execute(text("UPDATE users SET last_login_at = created_at WHERE id = :id"),
+                       {"id": world.users[roles.B_STAFF].id})
+    db.session.commit()
+    response, seen = page()
+    assert response.status_code == 200
+    assert any("FROM users" in s for s in seen)
+    assert not any(table in s for s in seen for table in reference), seen
