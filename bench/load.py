@@ -13,6 +13,7 @@ import argparse
 import gzip
 import http.client
 import random
+import resource
 import re
 import statistics
 import sys
@@ -115,6 +116,11 @@ class User(threading.Thread):
                     self.results["errors"].append(error)
 
 
+def _cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--targets", default="127.0.0.1:8000", help="host:port[,host:port…]")
@@ -136,6 +142,7 @@ def main():
             u.login = lambda: None
         except Exception as exc:
             results["errors"].append(f"login {u.username}: {exc}")
+    cpu_before = _cpu_seconds()
     start = time.monotonic()
     for u in users:
         u.deadline = start + args.seconds
@@ -143,6 +150,7 @@ def main():
     for u in users:
         u.join()
     elapsed = time.monotonic() - start
+    driver_cpu = _cpu_seconds() - cpu_before
     times = sorted(results["times"])
     if not times:
         sys.exit("no requests completed: " + "; ".join(results["errors"][:5]))
@@ -152,6 +160,8 @@ def main():
     print(f"targets {args.targets}; {args.users} users; {len(times)} requests in {elapsed:.1f} s")
     print(f"throughput {len(times) / elapsed:.0f} req/s; latency p50 {statistics.median(times):.0f} ms, "
           f"p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms; errors {len(results['errors'])}")
+    print(f"driver CPU {driver_cpu:.1f} s of the run's {elapsed:.1f} s "
+          f"({driver_cpu / len(times) * 1000:.2f} ms a request; it shares the machine with the server)")
     if results["errors"]:
         print("first errors:", "; ".join(results["errors"][:5]))
     if args.by_path:

@@ -9,7 +9,13 @@ What is kept is one plain tuple per item, in due order, with the instant from wh
 1,500 items cost a millisecond to read back as tuples and several as objects, and a request only has to split
 them into overdue and not yet (the order is overdue first, then by due date: within each part the due order
 does not change with time) and make objects of the hundred it shows.
+
+The rendered list only changes when the clock passes an instant at which an item turns overdue or "soon"
+(`filters.due_class`), or at midnight: `todo_key` names that state (the kept list, the day, how many such
+instants have passed), and the dashboard renders each state once per process (`dashboard/views.py`).
 """
+import uuid
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -58,9 +64,29 @@ def todo_list(user, now, shown: int) -> TodoList:
     return TodoList(queues, singles, hidden, total, overdue)
 
 
+def todo_key(user, now) -> tuple:
+    """What the rendered list depends on: the same key, the same page (the clock is in it)."""
+    token, _, changes = _kept(user, now)
+    return (token, now.date(), bisect_right(changes, _micros(now)))
+
+
 def _rows(user, now):
-    return kept("dashboard", f"{user.id}:{user.role}:{user.organisation_id}",
-                lambda: _compact(collect_action_items(user, now)), now=now)
+    return _kept(user, now)[1]
+
+
+def _kept(user, now):
+    """(token, rows, changes): a new token for each computed list; `changes` the sorted instants (µs) from which
+    an item looks different (overdue, or due within a day: `filters.due_class`); dates change at midnight."""
+    def compute():
+        rows = _compact(collect_action_items(user, now))
+        changes = set()
+        for row in rows:
+            if row[_LATE] not in (_NEVER, -_NEVER):
+                changes.add(row[_LATE])
+            if isinstance(row[_DUE], datetime):
+                changes.add(_micros(row[_DUE] - timedelta(days=1)) + 1)
+        return uuid.uuid4().hex, rows, sorted(changes)
+    return kept("dashboard", f"{user.id}:{user.role}:{user.organisation_id}", compute, now=now)
 
 
 def _compact(items):

@@ -194,3 +194,29 @@ def test_the_dashboard_lists_the_most_urgent_items_and_counts_the_rest_by_area(a
     assert all(i.overdue for i in todo.items)                      # due 1–10 March, before NOON on the 12th
     assert todo.hidden == {"個案管理": 14, "查核": 6}
     assert todo.total == 35 and todo.overdue == 2 + 11               # the queue's 2, and 1–11 March
+
+
+def test_a_rendered_list_is_reused_only_while_the_page_would_be_the_same(app, client, world, login, monkeypatch):
+    """Each state of a kept list is rendered once per process (dashboard/views._rendered): walking the clock
+    past items turning "soon" (due within a day), overdue and past midnight, the page reused is the page rendered
+    afresh at that moment."""
+    from datetime import date
+    from portal.dashboard import views
+    items = [ActionItem("時間 下午三點", "/a", due=datetime(2025, 3, 12, 15, 0, tzinfo=clock.TAIPEI)),
+             ActionItem("時間 明天十點", "/b", due=datetime(2025, 3, 13, 10, 0, tzinfo=clock.TAIPEI)),
+             ActionItem("日期 後天", "/c", due=date(2025, 3, 14)),
+             ActionItem("日期 今天", "/d", due=date(2025, 3, 12))]
+    monkeypatch.setattr(cache, "collect_action_items", lambda user, now: registry.sort_action_items(
+        [ActionItem(i.title, i.url, due=i.due).check_overdue(now) for i in items]))
+    monkeypatch.setitem(app.config, "KEPT_SECONDS", 3600 * 24)
+    login(world.users[roles.BUREAU_OFFICER])
+    client.get("/")   # the login's messages
+    seen = set()
+    for minutes in range(0, 48 * 60, 23):
+        with clock.freeze(NOON + timedelta(minutes=minutes)):
+            reused = _dashboard(client)[0]
+            views._rendered.clear()
+            fresh = _dashboard(client)[0]
+        assert _without_token(reused) == _without_token(fresh), minutes
+        seen.add(fresh.count("（已逾期）") * 10 + fresh.count('class="due soon"'))
+    assert len(seen) >= 4   # the walk went through several different pages
