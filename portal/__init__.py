@@ -56,9 +56,10 @@ def create_app(config=None):
     login_manager.login_message = "請先登入。"
     login_manager.session_protection = "strong"
 
-    from portal import filters
+    from portal import filters, links
     from portal.auth.access import install_login_gate
     filters.install(app)
+    links.install(app)
     install_login_gate(app)
 
     import importlib

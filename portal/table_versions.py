@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 from flask import g, has_app_context
 from sqlalchemy import BigInteger, Column, String, event, text
+from sqlalchemy import select as sa_select
 
 from portal.extensions import db
 
@@ -37,6 +38,7 @@ class TableVersion(db.Model):
     version = Column(BigInteger, nullable=False, default=0)
 
 
+_READ_VERSIONS = sa_select(TableVersion.__table__.c.name, TableVersion.__table__.c.version)
 _UPSERT = ("INSERT INTO table_versions (name, version) VALUES {values} "
            "ON CONFLICT (name) DO UPDATE SET version = table_versions.version + 1")
 _installed = set()
@@ -101,8 +103,8 @@ def current_versions() -> dict:
     """Every table's version, read once per request (one small query)."""
     if has_app_context() and "_table_versions" in g:
         return g._table_versions
-    rows = db.session.execute(db.select(TableVersion.name, TableVersion.version)).all()
-    versions = dict(rows)
+    # Core on the session's connection, not an ORM select: this runs on every request (0.4 -> 0.3 ms, issue 10).
+    versions = dict(db.session.connection().execute(_READ_VERSIONS).all())
     if has_app_context():
         g._table_versions = versions
     return versions

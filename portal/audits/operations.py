@@ -11,6 +11,7 @@ from portal.audits import rules
 from portal.audits.models import AuditItem, AuditSection, AuditTemplate, AuditTemplateVersion
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
 from portal.extensions import db
+from portal.submissions import by_submission_key
 
 VERSION_FIELDS = ("label", "effective_from", "status", "pass_rule", "pass_mark", "required_items", "notes")
 ITEM_FIELDS = ("number", "section_id", "title", "criterion", "evidence_hint", "scoring", "max_points", "pass_points",
@@ -531,13 +532,11 @@ def act_on_standing(actor, org, *, today, effective_on, reason, letter_ref=None,
     from portal.audits.queries import unit_standings
     from portal.contracts.models import ContractAction
     from portal.contracts.operations import current_contract, record_action
-    if submission_key:
-        done = db.session.execute(db.select(ContractAction).filter_by(submission_key=submission_key)
-                                  ).scalar_one_or_none()
-        if done is not None:   # the same form sent twice
-            recheck = db.session.execute(db.select(Audit).filter_by(audit_type="recheck", recheck_of_id=done.source_id)
-                                         ).scalars().first()
-            return {"suspend": rules.SUSPEND, "terminate": rules.TERMINATE}.get(done.action, rules.REINSTATE), done, recheck
+    done = by_submission_key(ContractAction, submission_key)
+    if done is not None:   # the same form sent twice
+        recheck = db.session.execute(db.select(Audit).filter_by(audit_type="recheck", recheck_of_id=done.source_id)
+                                     ).scalars().first()
+        return {"suspend": rules.SUSPEND, "terminate": rules.TERMINATE}.get(done.action, rules.REINSTATE), done, recheck
     contract = current_contract(org.id, today)
     if contract is None:
         raise Refused("此單位尚未登錄特約，請先於「特約」登錄。")

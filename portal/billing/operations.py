@@ -23,6 +23,7 @@ from portal.billing.models import (
 from portal.clients.models import Client, ClientAccess
 from portal.errors import Refused, StaleEdit, TransitionNotAllowed
 from portal.extensions import db
+from portal.submissions import by_submission_key
 
 BUREAU_DECIDERS = (roles.ADMIN, roles.BUREAU_OFFICER)
 
@@ -519,11 +520,9 @@ def request_correction(actor, admission: CareAdmission, day: date, raw: dict, *,
     """Ask the bureau to change a locked record; nothing changes until it is approved (§9 R-REC-01)."""
     _require_home(actor, admission.organisation_id)
     now = now or clock.now()
-    if submission_key:
-        existing = db.session.execute(db.select(CorrectionRequest).filter_by(
-            submission_key=submission_key)).scalar_one_or_none()
-        if existing is not None:
-            return existing
+    existing = by_submission_key(CorrectionRequest, submission_key)
+    if existing is not None:
+        return existing
     if not rules.records_locked(day, now.astimezone(clock.TAIPEI).date()):
         raise Refused("此月份紀錄尚未鎖定，請直接於每日紀錄修改。", field="reason")
     if not admission.active_on(day):

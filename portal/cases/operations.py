@@ -621,10 +621,9 @@ def _end_dispatch(actor, dispatch: Dispatch, today: date, reason: str, *, keep_a
 
 def record_visit(actor, case: Case, kind: str, visited_on: date, summary: str, *, today: date,
                  submission_key=None) -> Visit:
-    if submission_key:
-        existing = db.session.execute(db.select(Visit).filter_by(submission_key=submission_key)).scalar_one_or_none()
-        if existing is not None:
-            return existing
+    existing = by_submission_key(Visit, submission_key)
+    if existing is not None:
+        return existing
     if case.accepted_on is None:
         raise TransitionNotAllowed("個案尚未收案，不能登錄訪視。")
     if visited_on > today:

@@ -55,6 +55,26 @@ def next_phone_visit_due(last_phone_visit_on: date, months: int = 1) -> date:
     return add_months(last_phone_visit_on, months)
 
 
+def next_case_deadline(state: str, *, accepted_on: date | None, plan_approved_on: date | None,
+                       first_service_on: date | None, last_phone_visit_on: date | None = None,
+                       last_home_visit_on: date | None = None, referral_due: date | None = None,
+                       phone_months: int = 1, home_months: int = 6, cal=None) -> tuple[str, date] | None:
+    """The next thing due on a case, as the case list shows it: (label, date), or None.
+
+    A pending referral's answer deadline (§3.3 R-CMD-01), the first service after the plan's approval (WE-03),
+    then the earlier of the next phone and home visit (§5.3 R-CMD-04, Q09: an overdue phone visit must not hide
+    behind a home visit due months later), each counted from the last visit of its kind or the acceptance."""
+    if state == "REFERRED_TO_A" and referral_due:
+        return ("回覆期限", referral_due)
+    if state == "PLAN_APPROVED" and plan_approved_on and not first_service_on:
+        return ("首次服務", first_service_due(plan_approved_on, cal=cal))
+    if state in ("IN_SERVICE", "SUSPENDED", "A_ACCEPTED", "PLAN_APPROVED") and accepted_on is not None:
+        home = next_home_visit_due(last_home_visit_on or accepted_on, home_months)
+        phone = next_phone_visit_due(last_phone_visit_on or accepted_on, phone_months)
+        return ("電訪", phone) if phone < home else ("家訪", home)
+    return None
+
+
 def referral_answer_due(referred_on: date, days: int = 2, *, cal=None) -> date:
     """Return the last day an A unit may say it cannot take a referral.
 

@@ -6,7 +6,7 @@ serving it, the unit that registered it. Areas add and end links through
 `portal.clients.operations.grant_access` / `end_access`; visibility is
 decided here and nowhere else.
 """
-from sqlalchemy import and_, exists, func, null, or_, true
+from sqlalchemy import and_, any_, exists, func, null, or_, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal import clock
@@ -97,6 +97,17 @@ class Client(db.Model):
             ClientAccess.organisation_id == user.organisation_id,
             ClientAccess.ended_at.is_(None),
         ))
+
+    @classmethod
+    def listed_for(cls, user):
+        """`visible_to(user)` for a whole list in name order, nothing searched: on PostgreSQL the unit's links are
+        read first (one index range) and its clients looked up by id. The EXISTS form walked the county's 60,000
+        clients in name order, checking each for a link, to find a unit's first 50 (issue 10: 5.3 -> 2.5 ms)."""
+        if user.sees_all or db.engine.dialect.name != "postgresql":
+            return cls.visible_to(user)
+        linked = db.select(ClientAccess.client_id).where(
+            ClientAccess.organisation_id == user.organisation_id, ClientAccess.ended_at.is_(None)).scalar_subquery()
+        return cls.id == any_(func.array(linked))
 
     def __repr__(self):
         return f"<Client {self.id} {self.name}>"

@@ -67,11 +67,9 @@ def create_contract(actor, org, *, number, starts_on: date, ends_on: date, notes
     contract_type = contract_type_for(org)
     if contract_type is None:
         raise Refused("只有A單位與B單位可以簽訂特約。")
-    if submission_key:
-        existing = db.session.execute(db.select(ContractAction).filter_by(submission_key=submission_key)
-                                      ).scalar_one_or_none()
-        if existing is not None:
-            return existing.contract
+    existing = by_submission_key(ContractAction, submission_key)
+    if existing is not None:
+        return existing.contract
     if ends_on < starts_on:
         raise Refused("特約迄日不可早於起日。", field="ends_on")
     for year in range(starts_on.year, ends_on.year + 1):

@@ -12,6 +12,7 @@ from portal.incidents import rules
 from portal.incidents.models import (DisputeMediation, Incident, IncidentAttachment, IncidentHandling,
                                      IncidentNotification, IncidentReport, IncidentRoute)
 from portal.orgs.models import Organisation
+from portal.submissions import by_submission_key
 
 # Who may do what (incidents.md §6, README §7).
 REPORTER_ROLES = frozenset({roles.A_CASE_MANAGER, roles.A_UNIT_HEAD, roles.B_STAFF, roles.B_HEAD,
@@ -99,10 +100,9 @@ def create_incident(actor, client, data: dict, *, submission_key=None) -> Incide
     """Record an event for one of the unit's clients; a retried submit returns the first record."""
     if actor.role not in REPORTER_ROLES:
         raise Refused("您的角色不能通報異常事件。")
-    if submission_key:
-        existing = db.session.execute(db.select(Incident).filter_by(submission_key=submission_key)).scalar_one_or_none()
-        if existing is not None:
-            return existing
+    existing = by_submission_key(Incident, submission_key)
+    if existing is not None:
+        return existing
     incident = Incident(
         reporting_org_id=actor.organisation_id, created_by_id=actor.id, submission_key=submission_key or None,
         client_id=client.id, a_unit_id=client_a_unit_id(client.id),
@@ -317,11 +317,9 @@ def start_report(actor, incident: Incident, kind: str, data: dict, *, submission
     """Create a draft 續報 or 結報 (the reporting unit may edit it until it is submitted)."""
     if kind not in ("followup", "closing"):
         raise Refused("報告種類不正確。")
-    if submission_key:
-        existing = db.session.execute(db.select(IncidentReport).filter_by(
-            submission_key=submission_key)).scalar_one_or_none()
-        if existing is not None:
-            return existing
+    existing = by_submission_key(IncidentReport, submission_key)
+    if existing is not None:
+        return existing
     _lock(incident)
     if not is_reporting_unit(actor, incident):
         raise Refused("只有通報單位可以填寫續報或結報。")
@@ -647,11 +645,9 @@ def create_dispute(actor, data: dict, *, incident=None, cal=None, submission_key
     """Register a mediation request; the parties must hear of the date within 20 days (§3(四), Q21)."""
     if actor.role not in DISPUTE_ROLES:
         raise Refused("只有衛生局或照管中心人員可以受理爭議調處。")
-    if submission_key:
-        existing = db.session.execute(db.select(DisputeMediation).filter_by(
-            submission_key=submission_key)).scalar_one_or_none()
-        if existing is not None:
-            return existing
+    existing = by_submission_key(DisputeMediation, submission_key)
+    if existing is not None:
+        return existing
     dispute = DisputeMediation(created_by_id=actor.id, submission_key=submission_key or None, status="received")
     for field in DISPUTE_FIELDS:
         if field in data:

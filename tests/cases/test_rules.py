@@ -276,3 +276,25 @@ def test_scan_type_by_content():
     assert rules.sniff_scan(b"GIF89a") is None
     assert rules.sniff_scan(b"<html>%PDF-") is None
     assert rules.sniff_scan(b"") is None
+
+
+# The case list's next deadline (rules.next_case_deadline) --------------------------
+def test_next_case_deadline_referral_then_first_service_then_earlier_visit():
+    common = dict(accepted_on=D(2025, 1, 15), plan_approved_on=None, first_service_on=None)
+    assert rules.next_case_deadline("REFERRED_TO_A", **common, referral_due=D(2025, 1, 17)) == ("回覆期限", D(2025, 1, 17))
+    assert rules.next_case_deadline("REFERRED_TO_A", **common) is None            # no pending referral
+    # WE-03: the plan approved on 2025-02-26 wants a first service by 2025-03-10.
+    approved = dict(common, plan_approved_on=D(2025, 2, 26))
+    assert rules.next_case_deadline("PLAN_APPROVED", **approved, cal=WE_CAL) == ("首次服務", D(2025, 3, 10))
+    served = dict(approved, first_service_on=D(2025, 3, 3))
+    # Counted from the acceptance until a visit of each kind is recorded: phone monthly, home every six months.
+    assert rules.next_case_deadline("IN_SERVICE", **served) == ("電訪", D(2025, 2, 15))
+    assert rules.next_case_deadline("IN_SERVICE", **served, last_phone_visit_on=D(2025, 7, 1)) == \
+        ("家訪", D(2025, 7, 15))                                                   # a home visit not to hide
+    assert rules.next_case_deadline("SUSPENDED", **served, last_phone_visit_on=D(2025, 3, 1),
+                                    last_home_visit_on=D(2025, 2, 1), phone_months=3) == ("電訪", D(2025, 6, 1))
+    # Both due the same day: the list names the home visit (as it always did).
+    assert rules.next_case_deadline("IN_SERVICE", **served, last_phone_visit_on=D(2025, 6, 15)) == \
+        ("家訪", D(2025, 7, 15))
+    assert rules.next_case_deadline("IN_SERVICE", **dict(served, accepted_on=None)) is None
+    assert rules.next_case_deadline("CLOSED", **served) is None
