@@ -1,11 +1,13 @@
 """Dispatch to B units (§7, §9) and change-of-provider requests (§10.3, 附件一)."""
 import os
 import uuid
+from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app, flash, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.auth import roles
 from portal.auth.access import get_or_404, require, roles_required, scoped
@@ -102,13 +104,35 @@ def preference(case_id, service_type):
 
 
 # What a row of the dispatch list shows, and no other column (issue 10: notes and plans were most of the bytes read).
-DISPATCH_LIST_COLUMNS = (
-    load_only(Dispatch.id, Dispatch.case_id, Dispatch.organisation_id, Dispatch.service_type, Dispatch.state,
-              Dispatch.referred_on, Dispatch.due_on, Dispatch.first_service_on, Dispatch.version),
-    selectinload(Dispatch.case).load_only(Case.id, Case.client_id, Case.version)
-    .joinedload(Case.client).load_only(Client.id, Client.name, Client.national_id, Client.version),
-    selectinload(Dispatch.organisation).load_only(Organisation.id, Organisation.name, Organisation.short_name),
-)
+# A row of the dispatch list as plain columns (issue 10: 50 dispatches as ORM objects, with their cases, clients
+# and units loaded by two more queries, cost more than the page's own query).
+DISPATCH_PAGE_COLUMNS = (Dispatch.id, Dispatch.service_type, Dispatch.state, Dispatch.referred_on, Dispatch.due_on,
+                         Dispatch.first_service_on, Dispatch.case_id, Dispatch.organisation_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchListRow:
+    id: int
+    service_type: str
+    state: str
+    referred_on: date
+    due_on: date
+    first_service_on: date | None
+    client_name: str
+    national_id: str
+    unit_name: str
+    unit_short_name: str | None
+
+    # The same labels and overdue rule as Dispatch's and Client's.
+    service_type_label = property(Dispatch.service_type_label.fget)
+    is_overdue = Dispatch.is_overdue
+    effective_state = Dispatch.effective_state
+    state_label_on = Dispatch.state_label_on
+    masked_id = property(Client.masked_id.fget)
+
+    @property
+    def unit_display_name(self):   # Organisation.display_name
+        return self.unit_short_name or self.unit_name
 
 
 @bp.route("/dispatches")
@@ -126,9 +150,17 @@ def dispatches():
         stmt = stmt.where(Dispatch.state.in_(rules.DISPATCH_ACTIVE))
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
     page, pages = requested_page(total, PAGE_SIZE)
-    # What each row shows, with the page: its case's client and its unit in two queries, not three a row.
-    rows = db.session.execute(stmt.order_by(*Dispatch.LIST_ORDER).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-                              .options(*DISPATCH_LIST_COLUMNS)).scalars().all()
+    # What each row shows, in the page's one query: its case's client and its unit joined.
+    # The page of dispatches first, then its 50 cases, clients and units: joined before the LIMIT, PostgreSQL
+    # joined an A unit's 1,500 active dispatches to read 50 (11 ms, not 4).
+    listed = (stmt.with_only_columns(*DISPATCH_PAGE_COLUMNS).order_by(*Dispatch.LIST_ORDER)
+              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery())
+    rows = [DispatchListRow(*row) for row in db.session.execute(
+        db.select(*(listed.c[c.key] for c in DISPATCH_PAGE_COLUMNS[:-2]), Client.name, Client.national_id,
+                  Organisation.name, Organisation.short_name)
+        .join(Case, Case.id == listed.c.case_id).join(Client, Client.id == Case.client_id)
+        .join(Organisation, Organisation.id == listed.c.organisation_id)
+        .order_by(listed.c.state != "REFERRED", listed.c.due_on, listed.c.id.desc()))]
     return render("cases/dispatches.html", block="results", rows=rows, state=state or "active", overdue=overdue,
                   total=total, page=page, pages=pages, now_day=now_day,
                   states=rules.DISPATCH_STATES)
@@ -222,17 +254,35 @@ def load_change(change_id):
     return get_or_404(ChangeRequest, change_id)
 
 
-# What a row of the change queue shows, and no other column (issue 10: the forms' texts are most of a request).
-CHANGE_LIST_COLUMNS = (
-    load_only(ChangeRequest.id, ChangeRequest.case_id, ChangeRequest.dispatch_id, ChangeRequest.new_org_id,
-              ChangeRequest.state, ChangeRequest.submitted_at, ChangeRequest.version),
-    joinedload(ChangeRequest.case).load_only(Case.id, Case.client_id, Case.version)
-    .joinedload(Case.client).load_only(Client.id, Client.name, Client.version),
-    joinedload(ChangeRequest.dispatch).load_only(Dispatch.id, Dispatch.organisation_id, Dispatch.service_type,
-                                                 Dispatch.version)
-    .joinedload(Dispatch.organisation).load_only(Organisation.id, Organisation.name, Organisation.short_name),
-    joinedload(ChangeRequest.new_org).load_only(Organisation.id, Organisation.name, Organisation.short_name),
-)
+# A row of the change queue as plain columns, and no other column (issue 10: the forms' texts are most of a
+# request; ORM objects with their case, client, dispatch and both units joined cost more than the query).
+_OLD_UNIT, _NEW_UNIT = aliased(Organisation), aliased(Organisation)
+CHANGE_ROW_COLUMNS = (ChangeRequest.id, ChangeRequest.state, ChangeRequest.submitted_at, Client.name,
+                      Dispatch.service_type, _OLD_UNIT.name, _OLD_UNIT.short_name, _NEW_UNIT.name, _NEW_UNIT.short_name)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeListRow:
+    id: int
+    state: str
+    submitted_at: object
+    client_name: str
+    service_type: str
+    old_unit_name: str
+    old_unit_short_name: str | None
+    new_unit_name: str | None
+    new_unit_short_name: str | None
+
+    state_label = property(ChangeRequest.state_label.fget)
+    service_type_label = property(Dispatch.service_type_label.fget)
+
+    @property
+    def old_unit_display_name(self):   # Organisation.display_name
+        return self.old_unit_short_name or self.old_unit_name
+
+    @property
+    def new_unit_display_name(self):
+        return self.new_unit_short_name or self.new_unit_name
 
 
 @bp.route("/changes")
@@ -246,10 +296,14 @@ def changes():
         stmt = stmt.where(ChangeRequest.state.not_in(("WITHDRAWN", "COMPLETED")))
     total = db.session.execute(stmt.with_only_columns(func.count(ChangeRequest.id)).order_by(None)).scalar_one()
     page, pages = requested_page(total, PAGE_SIZE)
-    rows = db.session.execute(stmt.order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc())
-                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-                              # case, client and units joined: one query, not four a row
-                              .options(*CHANGE_LIST_COLUMNS)).scalars().all()
+    rows = [ChangeListRow(*row) for row in db.session.execute(
+        stmt.with_only_columns(*CHANGE_ROW_COLUMNS)   # case, client and units joined: one query, not four a row
+        .join(Case, Case.id == ChangeRequest.case_id).join(Client, Client.id == Case.client_id)
+        .join(Dispatch, Dispatch.id == ChangeRequest.dispatch_id)
+        .join(_OLD_UNIT, _OLD_UNIT.id == Dispatch.organisation_id)
+        .outerjoin(_NEW_UNIT, _NEW_UNIT.id == ChangeRequest.new_org_id)
+        .order_by(ChangeRequest.state != "SUBMITTED", ChangeRequest.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
     return render("cases/changes.html", block="results", rows=rows, state=state or "open", states=rules.CHANGE_STATES,
                   total=total, page=page, pages=pages)
 
