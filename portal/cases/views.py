@@ -28,6 +28,7 @@ from portal.clients.rules import mask_national_id
 from portal.errors import PortalError, Refused, StaleEdit
 from portal.extensions import db
 from portal.htmx import is_htmx, redirect_to, render
+from portal.kept import kept
 from portal.nav import register_nav
 from portal.orgs.models import Organisation, ServiceArea
 from portal.settings.operations import county_profile, office_calendar
@@ -158,11 +159,17 @@ def index():
     page_stmt = (page_stmt.outerjoin(Organisation, Organisation.id == Case.a_unit_id)
                  .outerjoin(User, User.id == Case.case_manager_id)
                  .order_by(Case.updated_at.desc(), Case.id.desc()).limit(PAGE_SIZE))
-    rows, total, page, pages = read_page(
-        lambda offset: db.session.execute(page_stmt.offset(offset)).all(),
+    def count():
         # count(cases.id), not count(*): without the join a bare count(*) would lose its FROM clause
-        lambda: db.session.execute(stmt.with_only_columns(func.count(Case.id)).order_by(None)).scalar_one(),
-        PAGE_SIZE)
+        def counted():
+            return db.session.execute(stmt.with_only_columns(func.count(Case.id)).order_by(None)).scalar_one()
+        if current_user.sees_all and not (q or area_id or state or flag):
+            # The county's 60,000 cases, 3 ms of the database's time a request: kept while `cases` is unchanged.
+            return kept("cases.count", "all", counted, now=clock.now(), from_session=False)
+        return counted()
+
+    rows, total, page, pages = read_page(lambda offset: db.session.execute(page_stmt.offset(offset)).all(), count,
+                                         PAGE_SIZE)
     areas = db.session.execute(db.select(ServiceArea).order_by(ServiceArea.sort_order)).scalars().all()
     cal = office_calendar()
     phone_months, home_months = ops.visit_intervals()

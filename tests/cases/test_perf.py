@@ -255,3 +255,28 @@ def test_case_list_queries_do_not_grow_with_cases(client, world, login, app_ctx)
     assert "電訪" in page   # a row's next visit due
     page = _get(client, "/cases?state=REFERRED_TO_A").get_data(as_text=True)
     assert "回覆期限" in page and f"<td>{other_a.display_name}</td>" in page   # a referred case's deadline, unit
+
+
+def test_the_bureaus_case_and_client_totals_are_kept_until_a_case_or_client_is_written(client, world, login, app_ctx):
+    """The county-wide totals of the unfiltered case and client lists are kept (portal/kept.py): the next page
+    after a new case or client shows the new total."""
+    from portal.cases.models import Case
+    from portal.clients.models import Client
+
+    def total(url, counted):
+        client.get(url)
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        return int(re.search(r"共 (\d+) " + counted, page).group(1)), int(response.headers["X-Query-Count"])
+
+    login(world.users[roles.CARE_MANAGER])
+    cases_before, kept_queries = total("/cases", "件")
+    clients_before, _ = total("/clients", "位個案")
+    new_case(world)
+    db.session.commit()
+    cases_after, queries = total("/cases", "件")
+    assert cases_after == cases_before + 1 == db.session.execute(db.select(db.func.count(Case.id))).scalar_one()
+    assert queries == kept_queries   # counted once after the write, then kept again
+    assert total("/clients", "位個案")[0] == clients_before + 1 == \
+        db.session.execute(db.select(db.func.count(Client.id))).scalar_one()
