@@ -11,7 +11,7 @@ them into overdue and not yet (the order is overdue first, then by due date: wit
 does not change with time) and make objects of the hundred it shows.
 
 The rendered list only changes when the clock passes an instant at which an item turns overdue or "soon"
-(`filters.due_class`), or at midnight: `todo_key` names that state (the kept list, the day, how many such
+(`filters.due_class`), or at midnight: `Todo.key` names that state (the kept list, the day, how many such
 instants have passed), and the dashboard renders each state once per process (`dashboard/views.py`).
 """
 import uuid
@@ -45,29 +45,46 @@ def action_items(user, now):
 
 def todo_list(user, now, shown: int) -> TodoList:
     """What the dashboard shows: every queue, the `shown` most urgent single items, the others counted by area."""
-    rows = _in_order(_rows(user, now), now_us := _micros(now))
-    queues, singles, hidden = [], [], {}
-    total = overdue = 0
-    for row in rows:
-        total += row[_COUNT]
-        late = row[_LATE] <= now_us
-        if row[_QUEUE]:
-            overdue += row[_OVERDUE_COUNT]
-            queues.append(_item(row, now))
-            continue
-        overdue += late
-        if len(singles) < shown:
-            singles.append(_item(row, now))
-        else:
-            area = row[_AREA] or "其他"
-            hidden[area] = hidden.get(area, 0) + 1
-    return TodoList(queues, singles, hidden, total, overdue)
+    return todo(user, now).listing(shown)
 
 
-def todo_key(user, now) -> tuple:
-    """What the rendered list depends on: the same key, the same page (the clock is in it)."""
-    token, _, changes = _kept(user, now)
-    return (token, now.date(), bisect_right(changes, _micros(now)))
+@dataclass
+class Todo:
+    """A person's kept list at an instant: `key` names what the page shows (the same key, the same page: the
+    list, the day and how many instants at which an item turns soon or overdue have passed)."""
+    token: str
+    rows: list
+    changes: list
+    now: datetime
+
+    @property
+    def key(self) -> tuple:
+        return (self.token, self.now.date(), bisect_right(self.changes, _micros(self.now)))
+
+    def listing(self, shown: int) -> TodoList:
+        now = self.now
+        rows = _in_order(self.rows, now_us := _micros(now))
+        queues, singles, hidden = [], [], {}
+        total = overdue = 0
+        for row in rows:
+            total += row[_COUNT]
+            late = row[_LATE] <= now_us
+            if row[_QUEUE]:
+                overdue += row[_OVERDUE_COUNT]
+                queues.append(_item(row, now))
+                continue
+            overdue += late
+            if len(singles) < shown:
+                singles.append(_item(row, now))
+            else:
+                area = row[_AREA] or "其他"
+                hidden[area] = hidden.get(area, 0) + 1
+        return TodoList(queues, singles, hidden, total, overdue)
+
+
+def todo(user, now) -> Todo:
+    """The person's kept list (computed when nothing is kept) at `now`."""
+    return Todo(*_kept(user, now), now)
 
 
 def _rows(user, now):

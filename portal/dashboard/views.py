@@ -21,7 +21,7 @@ bp = Blueprint("dashboard", __name__)
 SHOWN_ITEMS = 100
 
 
-# The rendered to-do lists of this process, by `cache.todo_key`: the page everyone returns to after every action
+# The rendered to-do lists of this process, by `cache.Todo.key`: the page everyone returns to after every action
 # and polls every two minutes is rendered once per state of their kept list (rendering 100 items was half the
 # dashboard's time; issue 10). Bounded: the oldest go first.
 _rendered = {}
@@ -30,26 +30,25 @@ MAX_RENDERED = 1000
 
 @bp.route("/")
 def home():
-    now = clock.now()
-    key = cache.todo_key(current_user, now)
-    shown = _rendered.get(key)
+    todo = cache.todo(current_user, clock.now())
+    shown = _rendered.get(todo.key)
     if shown is None:
-        shown = _render_items(now)
+        shown = _render_items(todo)
         if len(_rendered) >= MAX_RENDERED:
             _rendered.pop(next(iter(_rendered)), None)
-        _rendered[key] = shown
+        _rendered[todo.key] = shown
     has_items, total, overdue, items_html = shown
     return render("dashboard/home.html", block="items", items_html=items_html, has_items=has_items, total=total,
                   overdue=overdue)
 
 
-def _render_items(now):
+def _render_items(todo):
     # Queue items (one line for a whole queue, a dozen at most) are always shown, above the single items:
     # a bureau officer's queues must not sink below a hundred overdue incidents.
-    todo = cache.todo_list(current_user, now, shown=SHOWN_ITEMS)
-    html = render_template("dashboard/_items.html", queues=todo.queues, items=todo.items, hidden=todo.hidden,
-                           hidden_total=sum(todo.hidden.values()))
-    return bool(todo.items or todo.queues), todo.total, todo.overdue, Markup(html)
+    listing = todo.listing(SHOWN_ITEMS)
+    html = render_template("dashboard/_items.html", queues=listing.queues, items=listing.items,
+                           hidden=listing.hidden, hidden_total=sum(listing.hidden.values()))
+    return bool(listing.items or listing.queues), listing.total, listing.overdue, Markup(html)
 
 
 @bp.route("/healthz")

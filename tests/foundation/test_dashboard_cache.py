@@ -220,3 +220,14 @@ def test_a_rendered_list_is_reused_only_while_the_page_would_be_the_same(app, cl
         assert _without_token(reused) == _without_token(fresh), minutes
         seen.add(fresh.count("（已逾期）") * 10 + fresh.count('class="due soon"'))
     assert len(seen) >= 4   # the walk went through several different pages
+
+
+def test_a_dashboard_computed_afresh_computes_its_list_once(app, client, world, login, monkeypatch, one_source):
+    """The rendered list's key and the list it renders come from one computation (nothing kept: KEPT_SECONDS=0)."""
+    monkeypatch.setitem(app.config, "KEPT_SECONDS", 0)
+    login(world.users[roles.BUREAU_OFFICER])
+    client.get("/")
+    before = len(one_source)
+    with clock.freeze(NOON):
+        _dashboard(client)
+    assert len(one_source) == before + 1
