@@ -8,7 +8,7 @@
 # The database must already hold the data (bench/seed_county.py --fresh). Never point it at a test database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REQUESTS=${1:-3000}
+REQUESTS=${1:-9000}
 SECONDS_MAX=${2:-60}
 USERS=${USERS:-50}
 PORTS=(${PORTS:-5107 6107})

@@ -43,7 +43,7 @@ def index():
     from sqlalchemy import func
     from sqlalchemy.orm import joinedload, selectinload
 
-    from portal.audits.models import Audit, AuditAssignment, AuditRound, AuditTemplateVersion
+    from portal.audits.models import Audit, AuditAssignment, AuditItem, AuditRound, AuditTemplateVersion
     today = clock.today()
     # The county's schedule a page at a time, soonest first; unit, sheet and auditors loaded with it.
     upcoming_stmt = scoped(Audit).where(Audit.status.not_in(("cancelled", "finalised")))
@@ -56,16 +56,25 @@ def index():
                  selectinload(Audit.assignments).joinedload(AuditAssignment.user))).scalars().all()
     past = db.session.execute(
         scoped(Audit).where(Audit.status == "finalised").order_by(Audit.scheduled_on.desc(), Audit.id.desc())
-        .limit(50).options(joinedload(Audit.organisation),
-                           joinedload(Audit.template_version).selectinload(AuditTemplateVersion.items))
+        .limit(50).options(joinedload(Audit.organisation))
     ).scalars().all()
+    # Counted, not loaded (issue 10): every item of the past audits' sheets, every audit of every round.
+    item_counts = dict(db.session.execute(
+        db.select(AuditItem.template_version_id, func.count(AuditItem.id))
+        .where(AuditItem.template_version_id.in_({a.template_version_id for a in past}))
+        .group_by(AuditItem.template_version_id)).all()) if past else {}
     rounds = []
     if current_user.sees_all:
-        rounds = db.session.execute(db.select(AuditRound).order_by(AuditRound.starts_on.desc())
-                                    .options(selectinload(AuditRound.audits))).scalars().all()
-    return render("audits/index.html", block="upcoming", upcoming=upcoming, past=past, rounds=rounds, today=today,
-                  is_manager=current_user.role in AUDIT_MANAGERS, total=total, page=page,
-                  pages=pages)
+        live = Audit.status != "cancelled"
+        rounds = db.session.execute(
+            db.select(AuditRound, func.count(Audit.id).filter(live),
+                      func.count(Audit.id).filter(live, Audit.status == "finalised"),
+                      func.count(Audit.id).filter(live, Audit.passed.is_(False)))
+            .outerjoin(Audit, Audit.round_id == AuditRound.id).group_by(AuditRound.id)
+            .order_by(AuditRound.starts_on.desc())).all()
+    return render("audits/index.html", block="upcoming", upcoming=upcoming, past=past, item_counts=item_counts,
+                  rounds=rounds, today=today, is_manager=current_user.role in AUDIT_MANAGERS, total=total,
+                  page=page, pages=pages)
 
 
 from portal.audits import demo, standing, views_reports, views_rounds, views_scoring, views_templates  # noqa: E402,F401
