@@ -91,6 +91,10 @@ class RateBook:
         # rows by item / welfare status: a declaration looks a price up for every unit of up to 25 months
         self._prices_by_item = _by(prices, "item")
         self._ratios_by_status = _by(ratios, "welfare_status")
+        # answers already looked up: the same item, level and day recur for every client of a home (issue 10:
+        # the monthly declaration prices ~5,000 units of 25 months on every request)
+        self._price_memo = {}
+        self._ratio_memo = {}
 
     @classmethod
     def load(cls) -> "RateBook":
@@ -110,6 +114,13 @@ class RateBook:
 
     def price(self, item: str, cms_level: int | None, day: date) -> Price:
         """Return the price of `item` for a client of `cms_level` on `day` (latest effective row wins)."""
+        key = (item, cms_level, day)
+        found = self._price_memo.get(key)
+        if found is None:
+            found = self._price_memo[key] = self._find_price(item, cms_level, day)
+        return found
+
+    def _find_price(self, item: str, cms_level: int | None, day: date) -> Price:
         def matches(p):
             return p.covers(day) and (p.cms_level is None or p.cms_level == cms_level)
         for source in (self._prices_by_item, _DEFAULT_PRICES_BY_ITEM):
@@ -120,6 +131,13 @@ class RateBook:
         raise MissingRate(f"{day:%Y-%m-%d} 無「{item}」（{level}）之價格，請於費率表補登。")
 
     def ratio(self, welfare_status: str, day: date) -> Decimal:
+        key = (welfare_status, day)
+        found = self._ratio_memo.get(key)
+        if found is None:
+            found = self._ratio_memo[key] = self._find_ratio(welfare_status, day)
+        return found
+
+    def _find_ratio(self, welfare_status: str, day: date) -> Decimal:
         for source in (self._ratios_by_status, _DEFAULT_RATIOS_BY_STATUS):
             candidates = [r for r in source.get(welfare_status, ()) if r.covers(day)]
             if candidates:

@@ -39,7 +39,12 @@ def copayment(amount, ratio) -> int:
     amount = int(amount)
     if amount < 0:
         raise ValueError("amount must not be negative")
-    return int((Decimal(amount) * as_ratio(ratio)).to_integral_value(rounding=ROUND_FLOOR))
+    return _floored_share(amount, as_ratio(ratio))
+
+
+def _floored_share(amount: int, ratio: Decimal) -> int:
+    """`copayment` for an amount and a ratio already checked."""
+    return int((Decimal(amount) * ratio).to_integral_value(rounding=ROUND_FLOOR))
 
 
 _DIGITS = "零壹貳參肆伍陸柒捌玖"
@@ -479,7 +484,7 @@ def price_units(units, *, granularity: str = "per_month") -> list[PricedUnit]:
         raise ValueError(f"unknown granularity: {granularity}")
     ordered = sorted(units, key=lambda u: (u.client_id, u.day, ITEM_ORDER.get(u.item, 9), u.code))
     used = defaultdict(int)          # (client, month) -> quota used
-    running = defaultdict(int)       # (client, month, code, ratio) -> declared so far
+    running = {}                     # (client, month, code, ratio) -> (declared so far, its floored share)
     result = []
     for unit in ordered:
         month = month_start(unit.day)
@@ -496,9 +501,12 @@ def price_units(units, *, granularity: str = "per_month") -> list[PricedUnit]:
             copay = copayment(declared, ratio)
         else:
             key = (unit.client_id, month, unit.code, ratio)
-            before = running[key]
-            running[key] = before + declared
-            copay = copayment(running[key], ratio) - copayment(before, ratio)
+            before, floored_before = running.get(key, (0, 0))
+            if declared < 0:
+                raise ValueError("amount must not be negative")
+            floored = _floored_share(int(before + declared), ratio)
+            running[key] = (before + declared, floored)
+            copay = floored - floored_before
         result.append(PricedUnit(unit, declared, copay, unit.price - declared))
     return result
 
