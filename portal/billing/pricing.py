@@ -203,14 +203,27 @@ class DayStanding:
     facts: dict
 
 
-def day_standing(admission: CareAdmission, day: date, *, policy=None, excluded=None, facts=None) -> DayStanding:
+def day_standing(admission: CareAdmission, day: date, *, policy=None, excluded=None, facts=None,
+                 memo: dict | None = None) -> DayStanding:
+    """`memo`: a dict kept across the days of one pricing run; the carer's exclusion and the client's facts are
+    then worked out once per admission and set of facts, not once per day (issue 10)."""
     facts = facts_for(admission, day) if facts is None else facts
     policy = policy or billing_settings.eligibility_policy()
     excluded = billing_settings.excluded_relations() if excluded is None else excluded
-    family, family_text = rules.carer_family_exclusion(admission.carer_relation or "none", excluded)
+    key = (admission.id, tuple(facts.items())) if memo is not None else None
+    try:
+        known = memo.get(key) if memo is not None else None
+    except TypeError:   # a fact that is not a plain value: no memo for it
+        memo = key = known = None
+    if known is None:
+        family, _ = rules.carer_family_exclusion(admission.carer_relation or "none", excluded)
+        known = (family, None if family else client_facts(admission, facts))
+        if memo is not None:
+            memo[key] = known
+    family, facts_of_client = known
     if family:
         return DayStanding(False, "家托員親屬，不予補助（自費）", facts)
-    result = rules.eligibility(client_facts(admission, facts), day, policy)
+    result = rules.eligibility(facts_of_client, day, policy)
     if not result.paid:
         return DayStanding(False, "；".join(result.reasons), facts)
     return DayStanding(True, "", facts)
@@ -303,13 +316,14 @@ def units_for_days(days: list[AttendedDay], options: PricingOptions, book: RateB
     excluded = billing_settings.excluded_relations() if excluded is None else excluded
     out = []
     known = {}   # admission id -> (baseline facts, changes): read once per admission, not once per day
+    standings = {}
     for record in days:
         admission = record.admission
         facts = known.get(admission.id)
         if facts is None:
             facts = known[admission.id] = (baseline_facts(admission), change_tuples(admission))
         standing = day_standing(admission, record.day, policy=policy, excluded=excluded,
-                                facts=rules.facts_on(facts[0], facts[1], record.day))
+                                facts=rules.facts_on(facts[0], facts[1], record.day), memo=standings)
         facts = standing.facts
         welfare = facts.get("welfare_status") or "general"
         ratio = book.ratio(welfare, record.day)
