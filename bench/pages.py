@@ -130,6 +130,7 @@ def main():
     app = create_app({"QUERY_COUNT_HEADER": True, "WTF_CSRF_ENABLED": False})
     gc.collect()
     gc.freeze()   # as wsgi.py does in every app server process
+    gc.set_threshold(10_000, 10, 10)
     values = resolve(app)
     kept_seconds = app.config["KEPT_SECONDS"]
     rows = []
