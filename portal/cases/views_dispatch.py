@@ -150,7 +150,6 @@ def dispatches():
         stmt = stmt.where(Dispatch.state.in_(rules.DISPATCH_ACTIVE))
     total = db.session.execute(stmt.with_only_columns(func.count()).order_by(None)).scalar_one()
     page, pages = requested_page(total, PAGE_SIZE)
-    # What each row shows, in the page's one query: its case's client and its unit joined.
     # The page of dispatches first, then its 50 cases, clients and units: joined before the LIMIT, PostgreSQL
     # joined an A unit's 1,500 active dispatches to read 50 (11 ms, not 4).
     listed = (stmt.with_only_columns(*DISPATCH_PAGE_COLUMNS).order_by(*Dispatch.LIST_ORDER)
