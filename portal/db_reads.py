@@ -14,6 +14,7 @@ PATCH and DELETE requests, the jobs and the CLI are untouched: they run in trans
 SQLite is left alone: it has no round trips to save.
 """
 import re
+from functools import lru_cache
 
 from flask import request
 from sqlalchemy import event
@@ -33,6 +34,7 @@ _NOT_PLAIN = re.compile(
 _IDLE = None   # psycopg.pq.TransactionStatus.IDLE, imported with the driver
 
 
+@lru_cache(maxsize=1024)   # the statements are SQLAlchemy's compiled strings: the same few hundred again and again
 def needs_transaction(statement: str) -> bool:
     """False only for a statement that reads and neither writes nor locks: it may run outside a transaction."""
     return not _PLAIN_READ.match(statement) or bool(_NOT_PLAIN.search(statement))
