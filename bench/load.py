@@ -12,6 +12,7 @@ With several targets the users are spread over them (what a reverse proxy in fro
 import argparse
 import gzip
 import http.client
+import os
 import random
 import resource
 import re
@@ -121,6 +122,41 @@ def _cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
+SERVERS = ("gunicorn", "postgres", "redis-server")
+
+
+def _server_cpu():
+    """{pid: (name, user s, system s)} of this machine's gunicorn, PostgreSQL and Redis processes (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        if name.startswith(SERVERS) or name in SERVERS:
+            found[entry] = (next(s for s in SERVERS if name.startswith(s)),
+                            int(fields[11]) / ticks, int(fields[12]) / ticks)
+    return found
+
+
+def _server_cpu_line(before, after, requests):
+    """CPU a request of each kind of server process alive through the whole run (a gunicorn master's
+    workers are gunicorn processes; PostgreSQL's backends are postgres processes)."""
+    totals = {}
+    for pid, (name, user, system) in after.items():
+        if pid in before:
+            u, s = totals.get(name, (0.0, 0.0))
+            totals[name] = (u + user - before[pid][1], s + system - before[pid][2])
+    return "; ".join(f"{name} {u / requests * 1000:.2f} + {s / requests * 1000:.2f} sys"
+                     for name, (u, s) in sorted(totals.items()))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--targets", default="127.0.0.1:8000", help="host:port[,host:port…]")
@@ -142,7 +178,7 @@ def main():
             u.login = lambda: None
         except Exception as exc:
             results["errors"].append(f"login {u.username}: {exc}")
-    cpu_before = _cpu_seconds()
+    cpu_before, servers_before = _cpu_seconds(), _server_cpu()
     start = time.monotonic()
     for u in users:
         u.deadline = start + args.seconds
@@ -150,7 +186,7 @@ def main():
     for u in users:
         u.join()
     elapsed = time.monotonic() - start
-    driver_cpu = _cpu_seconds() - cpu_before
+    driver_cpu, servers_after = _cpu_seconds() - cpu_before, _server_cpu()
     times = sorted(results["times"])
     if not times:
         sys.exit("no requests completed: " + "; ".join(results["errors"][:5]))
@@ -162,6 +198,9 @@ def main():
           f"p95 {pct(0.95):.0f} ms, p99 {pct(0.99):.0f} ms; errors {len(results['errors'])}")
     print(f"driver CPU {driver_cpu:.1f} s of the run's {elapsed:.1f} s "
           f"({driver_cpu / len(times) * 1000:.2f} ms a request; it shares the machine with the server)")
+    if servers_after:
+        print(f"server CPU, ms a request (user + system; every such process on this machine): "
+              f"{_server_cpu_line(servers_before, servers_after, len(times))}")
     if results["errors"]:
         print("first errors:", "; ".join(results["errors"][:5]))
     if args.by_path:

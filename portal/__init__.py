@@ -73,7 +73,8 @@ def create_app(config=None):
     _install_error_pages(app)
     _install_response_headers(app)
     _install_input_guard(app)
-    from portal import db_reads, perf, table_versions
+    from portal import db_pool, db_reads, perf, table_versions
+    db_pool.install(app)
     db_reads.install(app)
     perf.install(app)
     table_versions.install(app)

@@ -31,7 +31,10 @@ class Config:
     ENV_NAME = os.environ.get("PORTAL_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}
+    # A pooled PostgreSQL connection idle this long is pinged before use (portal/db_pool.py); None: no such
+    # ping (set SQLALCHEMY_ENGINE_OPTIONS {"pool_pre_ping": True} to ping on every checkout instead).
+    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("PORTAL_DB_PING_AFTER_IDLE_SECONDS", "10"))
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_TIME_LIMIT = None  # a form left open all morning must still submit
     SESSION_COOKIE_HTTPONLY = True

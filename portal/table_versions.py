@@ -78,7 +78,8 @@ def install(app):
 
         @event.listens_for(engine, "rollback")
         def forget(conn):
-            conn.info.pop("written_tables", None)
+            if not conn.invalidated:   # a lost connection's info went with it (reading it would raise)
+                conn.info.pop("written_tables", None)
 
 
 def _has_table(conn) -> bool:
