@@ -139,7 +139,7 @@ def _server_cpu():
             continue
         name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        if name.startswith(SERVERS) or name in SERVERS:
+        if name.startswith(SERVERS):
             found[entry] = (next(s for s in SERVERS if name.startswith(s)),
                             int(fields[11]) / ticks, int(fields[12]) / ticks)
     return found

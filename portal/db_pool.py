@@ -15,7 +15,7 @@ import time
 
 from sqlalchemy import event, exc
 
-from portal.extensions import db
+from portal.extensions import engine_to_instrument
 
 CHECKED_IN_AT = "portal_checked_in_at"   # in the pool entry's info: lives as long as the DBAPI connection
 
@@ -24,23 +24,21 @@ def install(app):
     idle_seconds = app.config.get("DB_PING_AFTER_IDLE_SECONDS")
     if idle_seconds is None or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         return
-    with app.app_context():
-        engine = db.engine
-        if getattr(engine, "_portal_ping_installed", False):
-            return
-        engine._portal_ping_installed = True
+    engine = engine_to_instrument(app, "ping_if_idle")
+    if engine is None:
+        return
 
-        @event.listens_for(engine, "checkin")
-        def note_checkin(dbapi_connection, record):
-            record.info[CHECKED_IN_AT] = time.monotonic()
+    @event.listens_for(engine, "checkin")
+    def note_checkin(dbapi_connection, record):
+        record.info[CHECKED_IN_AT] = time.monotonic()
 
-        @event.listens_for(engine, "checkout")
-        def ping_if_idle(dbapi_connection, record, proxy):
-            checked_in_at = record.info.get(CHECKED_IN_AT)
-            if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
-                return   # new, or back in the pool a moment ago
-            try:
-                engine.dialect.do_ping(dbapi_connection)
-            except engine.dialect.loaded_dbapi.Error as error:
-                # The pool discards this connection and checks out another (SQLAlchemy's documented recipe).
-                raise exc.DisconnectionError() from error
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy):
+        checked_in_at = record.info.get(CHECKED_IN_AT)
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return   # new, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards this connection and checks out another (SQLAlchemy's documented recipe).
+            raise exc.DisconnectionError() from error

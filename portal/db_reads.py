@@ -19,7 +19,7 @@ from functools import lru_cache
 from flask import request
 from sqlalchemy import event
 
-from portal.extensions import db
+from portal.extensions import db, engine_to_instrument
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Marks the connections this module put in autocommit (others may use autocommit for their own reasons, e.g. a
@@ -56,16 +56,14 @@ def install(app):
     # First, before the login gate loads the user: the session's connection is chosen by its first use.
     app.before_request_funcs.setdefault(None, []).insert(0, read_outside_transaction)
 
-    with app.app_context():
-        engine = db.engine
-        if getattr(engine, "_portal_reads_installed", False):
-            return
-        engine._portal_reads_installed = True
+    engine = engine_to_instrument(app, "reads_outside_transaction")
+    if engine is None:
+        return
 
-        @event.listens_for(engine, "before_cursor_execute")
-        def open_transaction_before_writing(conn, cursor, statement, parameters, context, executemany):
-            if not conn.get_execution_options().get(OPTION):
-                return
-            dbapi_connection = cursor.connection
-            if dbapi_connection.info.transaction_status == _IDLE and needs_transaction(statement):
-                dbapi_connection.execute("BEGIN")   # COMMIT or ROLLBACK ends it: psycopg sends them when not idle
+    @event.listens_for(engine, "before_cursor_execute")
+    def open_transaction_before_writing(conn, cursor, statement, parameters, context, executemany):
+        if not conn.get_execution_options().get(OPTION):
+            return
+        dbapi_connection = cursor.connection
+        if dbapi_connection.info.transaction_status == _IDLE and needs_transaction(statement):
+            dbapi_connection.execute("BEGIN")   # COMMIT or ROLLBACK ends it: psycopg sends them when not idle

@@ -19,3 +19,15 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def engine_to_instrument(app, purpose: str):
+    """The app's engine the first time `purpose` asks for it, else None: a module adds its engine events once,
+    however often its `install` runs for apps that share the engine."""
+    with app.app_context():
+        engine = db.engine
+    done = engine.__dict__.setdefault("_portal_instrumented", set())
+    if purpose in done:
+        return None
+    done.add(purpose)
+    return engine

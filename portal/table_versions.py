@@ -22,7 +22,7 @@ from flask import g, has_app_context
 from sqlalchemy import BigInteger, Column, String, event, text
 from sqlalchemy import select as sa_select
 
-from portal.extensions import db
+from portal.extensions import db, engine_to_instrument
 
 ANY_TABLE = "*"
 _DML = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)"?',
@@ -41,45 +41,42 @@ class TableVersion(db.Model):
 _READ_VERSIONS = sa_select(TableVersion.__table__.c.name, TableVersion.__table__.c.version)
 _UPSERT = ("INSERT INTO table_versions (name, version) VALUES {values} "
            "ON CONFLICT (name) DO UPDATE SET version = table_versions.version + 1")
-_installed = set()
 
 
 def install(app):
     """Listen on the app's engine: note written tables, bump them on commit; note read tables when asked."""
-    with app.app_context():
-        engine = db.engine
-        if id(engine) in _installed:
-            return
-        _installed.add(id(engine))
-        names = sorted((t for t in db.metadata.tables if t != "table_versions"), key=len, reverse=True)
-        known = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    engine = engine_to_instrument(app, "table_versions")
+    if engine is None:
+        return
+    names = sorted((t for t in db.metadata.tables if t != "table_versions"), key=len, reverse=True)
+    known = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
 
-        @event.listens_for(engine, "before_cursor_execute")
-        def note(conn, cursor, statement, parameters, context, executemany):
-            head = statement.lstrip()[:10].upper()
-            if not head.startswith(_SKIP_PREFIXES):
-                match = _DML.match(statement)
-                table = match.group(1).lower() if match else ANY_TABLE
-                if table != "table_versions":
-                    conn.info.setdefault("written_tables", set()).add(table)
-            elif head.startswith("WITH") and _CTE_WRITE.search(statement):   # a write inside a CTE
-                conn.info.setdefault("written_tables", set()).add(ANY_TABLE)
-            if head.startswith(("SELECT", "WITH")) and has_app_context():
-                reads = g.get("_tables_read")
-                if reads is not None:
-                    reads.update(known.findall(statement))
+    @event.listens_for(engine, "before_cursor_execute")
+    def note(conn, cursor, statement, parameters, context, executemany):
+        head = statement.lstrip()[:10].upper()
+        if not head.startswith(_SKIP_PREFIXES):
+            match = _DML.match(statement)
+            table = match.group(1).lower() if match else ANY_TABLE
+            if table != "table_versions":
+                conn.info.setdefault("written_tables", set()).add(table)
+        elif head.startswith("WITH") and _CTE_WRITE.search(statement):   # a write inside a CTE
+            conn.info.setdefault("written_tables", set()).add(ANY_TABLE)
+        if head.startswith(("SELECT", "WITH")) and has_app_context():
+            reads = g.get("_tables_read")
+            if reads is not None:
+                reads.update(known.findall(statement))
 
-        @event.listens_for(engine, "commit")
-        def bump(conn):
-            written = conn.info.pop("written_tables", None)
-            if written and _has_table(conn):
-                bump_versions(conn, written)
-                forget_current_versions()   # this request's later reads must see its own commit
+    @event.listens_for(engine, "commit")
+    def bump(conn):
+        written = conn.info.pop("written_tables", None)
+        if written and _has_table(conn):
+            bump_versions(conn, written)
+            forget_current_versions()   # this request's later reads must see its own commit
 
-        @event.listens_for(engine, "rollback")
-        def forget(conn):
-            if not conn.invalidated:   # a lost connection's info went with it (reading it would raise)
-                conn.info.pop("written_tables", None)
+    @event.listens_for(engine, "rollback")
+    def forget(conn):
+        if not conn.invalidated:   # a lost connection's info went with it (reading it would raise)
+            conn.info.pop("written_tables", None)
 
 
 def _has_table(conn) -> bool:
